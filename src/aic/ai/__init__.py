@@ -1,0 +1,1 @@
+"""The ai service (:8000): content generation, scoring, personalization, search, vectors."""

@@ -1,0 +1,1 @@
+"""How the outside reaches ai: the HTTP app and its routes."""

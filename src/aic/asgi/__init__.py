@@ -1,0 +1,6 @@
+"""The HTTP plumbing shared by every AIC service."""
+
+from aic.asgi.errors import ApiError, install_error_handlers
+from aic.asgi.stack import add_metrics_route, install_http_stack
+
+__all__ = ["ApiError", "add_metrics_route", "install_error_handlers", "install_http_stack"]

@@ -1,0 +1,1 @@
+"""Technology adapters of the backend's ports, chosen by settings in ``bootstrap``."""

@@ -1,0 +1,1 @@
+"""The backend's domain model: aggregates, commands and events, free of I/O and frameworks."""

@@ -1,0 +1,1 @@
+"""How the outside reaches the backend: the HTTP app and its routes."""

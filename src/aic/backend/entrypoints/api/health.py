@@ -1,0 +1,32 @@
+"""Liveness (the process answers) and readiness (it can do its job), separately."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from aic import __version__
+from aic.backend.entrypoints.api.deps import ContainerDep
+from aic.contracts.health import Liveness, Readiness
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/health", tags=["health"])
+
+
+@router.get("/live", summary="Liveness: the process answers")
+async def live() -> Liveness:
+    return Liveness(service="backend", version=__version__)
+
+
+@router.get(
+    "",
+    summary="Readiness: one entry per dependency",
+    description="200 `ok`; 200 `degraded` when an optional dependency (ai, cache) is down; "
+    "503 `unavailable` when a required one (event store, event bus) is down.",
+    responses={503: {"model": Readiness, "description": "A required dependency is down"}},
+)
+async def ready(container: ContainerDep, response: Response) -> Readiness:
+    report = await container.readiness.run()
+    if report.status == "unavailable":
+        response.status_code = 503
+    return report

@@ -1,0 +1,50 @@
+"""The backend's ASGI app (uvicorn factory: ``aic.backend.entrypoints.app:create_app``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from aic import __version__
+from aic.asgi import add_metrics_route, install_http_stack
+from aic.backend.bootstrap import bootstrap
+from aic.backend.entrypoints.api import health
+from aic.backend.settings import BackendSettings
+from aic.contracts.errors import ERROR_RESPONSES
+from aic.observability.logging import configure_logging, get_logger
+from aic.observability.metrics import BackendHttpMetrics
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: BackendSettings | None = None) -> FastAPI:
+    settings = settings or BackendSettings()
+    configure_logging("backend", settings.log_level, settings.log_format)
+    log = get_logger("aic.backend")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with bootstrap(settings) as container:
+            app.state.container = container
+            log.info("started", database=container.readiness.dependencies[0].adapter)
+            yield
+        log.info("stopped")
+
+    app = FastAPI(
+        title="AIC backend",
+        version=__version__,
+        summary="Business logic: CQRS + event sourcing, sagas, realtime, auth, AI gateway.",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    registry = CollectorRegistry()
+    install_http_stack(app, settings, metrics=BackendHttpMetrics(registry))
+    add_metrics_route(app, registry)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,119 @@
+"""``aic backend``, ``aic ai``, ``aic web``: run one service in the foreground."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from aic.ai.settings import AISettings
+from aic.backend.settings import BackendSettings
+from aic.cli.output import fail, settings_error
+from aic.observability.logging import configure_logging
+from aic.observability.metrics import MULTIPROCESS_ENV
+from aic.settings import CommonSettings
+from aic.web.server import serve_portals
+from aic.web.settings import WebSettings
+
+__all__ = ["ai", "backend", "web"]
+
+_SRC = Path(__file__).resolve().parent.parent
+
+Host = Annotated[str | None, typer.Option(help="Listen address (default: the setting).")]
+Port = Annotated[int | None, typer.Option(help="Listen port (default: the setting).")]
+Workers = Annotated[
+    int, typer.Option(min=1, max=64, help="Worker processes; metrics add up across them.")
+]
+Reload = Annotated[bool, typer.Option(help="Restart on code changes (development only).")]
+
+
+def _export(**values: object) -> None:
+    """Put CLI overrides in the environment, where worker processes read their settings."""
+    for name, value in values.items():
+        if value is not None:
+            os.environ[f"AIC_{name.upper()}"] = str(value)
+
+
+def _run_uvicorn(
+    service: str, factory: str, settings: CommonSettings, host: str, port: int, workers: int,
+    reload: bool,
+) -> None:  # fmt: skip
+    if reload and workers > 1:
+        fail("--reload runs one process: drop --workers, or drop --reload.")
+    configure_logging(service, settings.log_level, settings.log_format)
+    # Several processes (workers, or the reloader's child) write metrics to files that
+    # /metrics adds up; one process keeps them in memory.
+    own_dir = (workers > 1 or reload) and MULTIPROCESS_ENV not in os.environ
+    if own_dir:
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix=f"aic-{service}-metrics-")
+    try:
+        uvicorn.run(
+            factory,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers if workers > 1 else None,
+            reload=reload,
+            reload_dirs=[str(_SRC)] if reload else None,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+            ssl_certfile=settings.tls_certfile,
+            ssl_keyfile=settings.tls_keyfile,
+        )
+    finally:
+        if own_dir:
+            shutil.rmtree(os.environ.pop(MULTIPROCESS_ENV), ignore_errors=True)
+
+
+def backend(
+    host: Host = None, port: Port = None, workers: Workers = 1, reload: Reload = False
+) -> None:
+    """Run the backend (:3100): business logic, event store, realtime, AI gateway."""
+    _export(backend_host=host, backend_port=port)
+    try:
+        settings = BackendSettings()
+    except ValidationError as exc:
+        settings_error(exc)
+    if workers > 1 and settings.redis_url is None:
+        fail(
+            f"--workers {workers} needs state shared between processes, but the in-process event "
+            "bus and memory cache live inside one process. Set AIC_REDIS_URL=redis://HOST:6379/0 "
+            "(Redis Streams bus, shared cache and rate limits), or run --workers 1 and add "
+            "replicas behind a load balancer once Redis is configured."
+        )
+    _run_uvicorn(
+        "backend", "aic.backend.entrypoints.app:create_app", settings,
+        settings.backend_host, settings.backend_port, workers, reload,
+    )  # fmt: skip
+
+
+def ai(host: Host = None, port: Port = None, workers: Workers = 1, reload: Reload = False) -> None:
+    """Run the ai service (:8000): LLMs, scoring, personalization, search, vectors."""
+    _export(ai_host=host, ai_port=port)
+    try:
+        settings = AISettings()
+    except ValidationError as exc:
+        settings_error(exc)
+    _run_uvicorn(
+        "ai", "aic.ai.entrypoints.app:create_app", settings,
+        settings.ai_host, settings.ai_port, workers, reload,
+    )  # fmt: skip
+
+
+def web(host: Host = None) -> None:
+    """Run the five portals: :3000 main, :3001 SMB, :3002 enterprise, :3003 Nexus, :3005 admin."""
+    _export(web_host=host)
+    try:
+        settings = WebSettings()
+    except ValidationError as exc:
+        settings_error(exc)
+    asyncio.run(serve_portals(settings))

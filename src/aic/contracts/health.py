@@ -1,0 +1,45 @@
+"""Health DTOs: liveness, readiness with one entry per dependency, and ai's detailed health."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+__all__ = ["AIDetailedHealth", "DependencyHealth", "Liveness", "ProviderHealth", "Readiness"]
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"] = "ok"
+    service: str
+    version: str
+
+
+class DependencyHealth(BaseModel):
+    status: Literal["up", "down"]
+    required: bool = Field(description="A required dependency that is down makes the service 503.")
+    adapter: str = Field(examples=["sqlite", "postgresql", "redis", "inprocess", "http"])
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "degraded", "unavailable"]
+    service: str
+    version: str
+    checks: dict[str, DependencyHealth]
+
+
+class ProviderHealth(BaseModel):
+    name: str
+    available: bool
+    reason: str | None = None
+
+
+class AIDetailedHealth(BaseModel):
+    status: Literal["ok", "degraded"]
+    service: str
+    version: str
+    models_loaded: list[str]
+    providers: list[ProviderHealth]
+    index_sizes: dict[str, int]

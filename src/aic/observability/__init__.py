@@ -1,0 +1,1 @@
+"""Logs, metrics and correlation ids, shared by every AIC service."""

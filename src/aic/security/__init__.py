@@ -1,0 +1,1 @@
+"""Cross-cutting security: headers now; tokens, passwords, roles and rate limits next."""

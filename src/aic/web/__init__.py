@@ -1,0 +1,1 @@
+"""The five web portals (main, SMB, enterprise, Nexus, admin), server-rendered."""
