@@ -83,7 +83,8 @@ class ServiceProcess:
         raise AssertionError(f"{url} not {status} after {timeout} s ({last}):\n{self.output()}")
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(errors="replace")
 
     def log_lines(self) -> list[dict[str, Any]]:

@@ -55,7 +55,8 @@ def _assert_error_shape(body: dict[str, object], code: str) -> dict[str, object]
     assert isinstance(error, dict)
     assert set(error) == {"code", "message", "details"}
     assert error["code"] == code
-    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["message"], str)
+    assert error["message"]
     return error
 
 

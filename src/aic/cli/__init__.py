@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from aic import __version__
+from aic.cli.config import settings
 from aic.cli.serve import ai, backend, web
 from aic.cli.up import up
 
@@ -20,6 +21,7 @@ app.command()(up)
 app.command()(backend)
 app.command()(ai)
 app.command()(web)
+app.command()(settings)
 
 
 @app.command()

@@ -10,7 +10,7 @@ from rich.console import Console
 
 __all__ = ["console", "fail", "settings_error"]
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

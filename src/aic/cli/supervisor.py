@@ -64,7 +64,7 @@ class Supervisor:
         """Poll every ready URL until all answer 200; return the names still not ready."""
         pending = {c.name: list(c.ready_urls) for c in self.children}
         deadline = time.monotonic() + timeout
-        with httpx2.Client(timeout=1.0, verify=False) as client:  # noqa: S501 - loopback probe
+        with httpx2.Client(timeout=1.0, verify=False) as client:
             while pending and time.monotonic() < deadline and not self.stopping.is_set():
                 if self.exited():
                     break

