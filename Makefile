@@ -44,7 +44,7 @@ format: install ## reformat and autofix
 	$(BIN)/ruff check --fix src tests bench
 
 typecheck: install ## mypy strict on src/
-	$(BIN)/mypy
+	$(BIN)/mypy src bench
 
 contracts: install ## import-linter: backend and ai independent, domain pure
 	$(BIN)/lint-imports
