@@ -105,6 +105,7 @@ def test_log_lines_are_json_with_service_level_event_and_correlation_id(
     assert access[0] | {"timestamp": None, "pid": None, "duration_ms": None} == {
         "event": "request",
         "level": "info",
+        "logger": "aic.access",
         "service": "backend",
         "correlation_id": "log-1",
         "method": "GET",

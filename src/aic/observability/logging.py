@@ -7,15 +7,16 @@ import os
 import sys
 from typing import Any
 
+import orjson
 import structlog
-from structlog.typing import EventDict, WrappedLogger
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from aic.observability.correlation import current_correlation_id
 
 __all__ = ["configure_logging", "get_logger"]
 
 
-def _add_context(service: str) -> structlog.typing.Processor:
+def _add_context(service: str) -> Processor:
     pid = os.getpid()
 
     def processor(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
@@ -28,15 +29,20 @@ def _add_context(service: str) -> structlog.typing.Processor:
     return processor
 
 
+def _json(event_dict: Any, **_: Any) -> str:
+    return orjson.dumps(event_dict, default=str).decode()
+
+
 def configure_logging(service: str, level: str = "info", fmt: str = "json") -> None:
-    """Send structlog and standard-library logs (uvicorn's too) to stdout in one format."""
-    shared: list[structlog.typing.Processor] = [
-        structlog.stdlib.add_log_level,
+    """Our logs go straight through structlog (fast path: no stdlib ``LogRecord``); other
+    libraries' stdlib logs (uvicorn's) are rendered the same way by a stdlib handler."""
+    shared: list[Processor] = [
+        structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_context(service),
     ]
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
+    renderer: Processor = (
+        structlog.processors.JSONRenderer(serializer=_json)
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty())
     )
@@ -60,17 +66,13 @@ def configure_logging(service: str, level: str = "info", fmt: str = "json") -> N
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx2").setLevel(logging.WARNING)
     structlog.configure(
-        processors=[
-            structlog.stdlib.filter_by_level,
-            *shared,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
-        ],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=False,
     )
 
 
-def get_logger(name: str, **bound: Any) -> structlog.stdlib.BoundLogger:
-    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
-    return logger.bind(**bound) if bound else logger
+def get_logger(name: str, **bound: Any) -> Any:
+    """A structlog logger bound to ``logger=name`` and ``bound``."""
+    return structlog.get_logger(name).bind(logger=name, **bound)

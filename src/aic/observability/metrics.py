@@ -49,6 +49,7 @@ class BackendHttpMetrics:
             buckets=_BUCKETS,
             registry=registry,
         )
+        self._children: dict[tuple[str, str, int], Histogram] = {}
 
     def request_started(self) -> None:
         return None
@@ -56,7 +57,11 @@ class BackendHttpMetrics:
     def request_finished(
         self, method: str, route: str, status_code: int, duration_seconds: float
     ) -> None:
-        self._duration.labels(method, route, str(status_code)).observe(duration_seconds)
+        key = (method, route, status_code)
+        child = self._children.get(key)
+        if child is None:  # label lookup costs more than the observation: keep the children
+            child = self._children[key] = self._duration.labels(method, route, str(status_code))
+        child.observe(duration_seconds)
 
 
 class AIHttpMetrics:
