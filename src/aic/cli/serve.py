@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -53,6 +54,10 @@ def _run_uvicorn(
     own_dir = (workers > 1 or reload) and MULTIPROCESS_ENV not in os.environ
     if own_dir:
         os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix=f"aic-{service}-metrics-")
+    # uvicorn handles SIGINT/SIGTERM itself, then re-raises the signal to the handler it found
+    # in place: a no-op one lets a graceful stop end with exit code 0 instead of -15.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
     try:
         uvicorn.run(
             factory,

@@ -1,0 +1,87 @@
+"""PostgreSQL behind ``SqlDatabase``: a psycopg 3 async pool, ``:name`` turned into ``%(name)s``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from aic.backend.adapters.sql.database import Dialect, Params
+
+__all__ = ["PostgresDatabase", "to_pyformat"]
+
+# ``:name`` but not ``::type`` casts (nor the second colon of one).
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=512)
+def to_pyformat(sql: str) -> str:
+    """``:name`` placeholders → psycopg's ``%(name)s``; literal ``%`` doubled."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+class _PostgresTransaction:
+    def __init__(self, connection: AsyncConnection[dict[str, Any]]) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Params = None) -> int:
+        cursor = await self._connection.execute(to_pyformat(sql), dict(params or {}))
+        return cursor.rowcount
+
+    async def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        async with self._connection.cursor() as cursor:
+            await cursor.executemany(to_pyformat(sql), [dict(r) for r in rows])
+
+    async def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        cursor = await self._connection.execute(to_pyformat(sql), dict(params or {}))
+        return await cursor.fetchall()
+
+    async def fetch_one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        cursor = await self._connection.execute(to_pyformat(sql), dict(params or {}))
+        return await cursor.fetchone()
+
+
+class PostgresDatabase:
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
+        self.pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row, "autocommit": True},
+            open=False,
+            name="aic-backend",
+        )
+
+    async def open(self) -> None:
+        await self.pool.open(wait=True, timeout=10)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[_PostgresTransaction]:
+        async with self.pool.connection() as connection, connection.transaction():
+            yield _PostgresTransaction(connection)
+
+    async def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
+        async with self.pool.connection() as connection:
+            return await _PostgresTransaction(connection).fetch_all(sql, params)
+
+    async def fetch_one(self, sql: str, params: Params = None) -> dict[str, Any] | None:
+        async with self.pool.connection() as connection:
+            return await _PostgresTransaction(connection).fetch_one(sql, params)
+
+    async def execute_script(self, script: str) -> None:
+        async with self.pool.connection() as connection, connection.transaction():
+            await connection.execute(script.encode())
+
+    async def ping(self) -> None:
+        await self.fetch_one("SELECT 1 AS ok")
+
+    async def close(self) -> None:
+        await self.pool.close()
