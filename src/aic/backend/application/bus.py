@@ -54,6 +54,11 @@ class CommandBus:
     def __init__(self, middleware: Sequence[Middleware] = ()) -> None:
         self._handlers: dict[type[Command], Handler] = {}
         self._middleware = list(middleware)
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after each command that wrote events (e.g. wake the relay)."""
+        self._after_commit.append(callback)
 
     def register(self, command_type: type[Command], handler: Handler) -> None:
         if command_type in self._handlers:
@@ -74,7 +79,11 @@ class CommandBus:
         call: Next = innermost
         for middleware in reversed(self._middleware):
             call = _bind(middleware, call)
-        return await call(command, context)
+        result = await call(command, context)
+        if result.event_ids and not result.duplicate:
+            for callback in self._after_commit:
+                callback()
+        return result
 
 
 def _bind(middleware: Middleware, nxt: Next) -> Next:

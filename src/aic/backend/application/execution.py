@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from aic.backend.application.bus import CommandContext, CommandResult
 from aic.backend.application.repository import AggregateRepository
 from aic.backend.domain.aggregate import Aggregate
-from aic.backend.domain.errors import InvalidValue, NotFound
+from aic.backend.domain.errors import InvalidValue
 
 __all__ = ["IdempotencyKeyReused", "derived_id", "execute", "request_hash"]
 
@@ -42,12 +42,11 @@ async def execute(
     repository: AggregateRepository,
     cls: type[A],
     aggregate_id: str,
-    decide: Callable[[A], Any],
+    decide: Callable[[A | None], A],
     context: CommandContext,
-    *,
-    must_exist: bool = True,
 ) -> CommandResult:
-    """Load ``cls`` ``aggregate_id``, let ``decide`` record events, append them.
+    """Load ``cls`` ``aggregate_id``; ``decide`` gets it (``None`` if its stream is empty) and
+    returns the aggregate holding the new events, which are appended.
 
     With an idempotency key in the context, event ids derive from (stream, key, index): a
     retry finds its events already in the stream and returns the first result, writing
@@ -72,9 +71,7 @@ async def execute(
                 duplicate=True,
             )
         event_ids = [derived_id(aggregate.stream_id, key, str(i)) for i in range(64)]
-    if must_exist and aggregate.version == 0:
-        raise NotFound(f"{cls.stream_prefix}_not_found", f"No {cls.stream_prefix} {aggregate_id}.")
-    decide(aggregate)
+    aggregate = decide(aggregate if aggregate.version > 0 else None)
     if not aggregate.pending:
         return CommandResult(aggregate_id=aggregate_id, version=aggregate.version)
     count = len(aggregate.pending)

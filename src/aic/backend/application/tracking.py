@@ -50,7 +50,7 @@ def significant_signal(event: TrackedEvent) -> str | None:
     if event.kind == "form_submit" and (event.form or "").lower() in SIGNAL_DEMO_FORMS:
         return "demo_request"
     if event.kind == "download":
-        return "download"
+        return "case_study_download"
     return None
 
 

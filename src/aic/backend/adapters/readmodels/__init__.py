@@ -1,0 +1,1 @@
+"""Read models: projections of events into SQL tables, and the queries that read them."""

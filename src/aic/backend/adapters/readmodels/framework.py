@@ -1,0 +1,164 @@
+"""Projections: apply each event once, in stream order, with the checkpoint in the same transaction.
+
+Consumers of a group may receive events out of order or twice (at-least-once delivery,
+competing consumers). Each projection therefore keeps, per stream, the version it applied:
+a duplicate is skipped; a gap (an event arriving before its predecessors) is healed by
+loading the missing events from the store and applying them first. The row lock on that
+per-stream record serialises two consumers working on the same stream.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from aic.backend.adapters.sql import SqlDatabase, SqlTransaction
+from aic.backend.application.ports import EventStore, StoredEvent
+from aic.backend.application.serialization import EventCodec
+from aic.backend.domain.messages import DomainEvent
+
+__all__ = ["Projection", "ProjectionEngine", "ProjectionStatus", "readmodel_schema"]
+
+_SQL = Path(__file__).parent / "sql"
+
+
+def readmodel_schema(dialect: str) -> str:
+    folder = "sqlite" if dialect == "sqlite" else "postgres"
+    return "\n".join(p.read_text() for p in sorted((_SQL / folder).glob("*.sql")))
+
+
+class Projection(ABC):
+    """One read model: the streams it reads, the tables it owns, how an event changes them."""
+
+    name: ClassVar[str]
+    stream_prefixes: ClassVar[tuple[str, ...]]  # e.g. ("lead-",): every event of those streams
+    tables: ClassVar[tuple[str, ...]]  # emptied by a rebuild
+
+    def reads(self, stream_id: str) -> bool:
+        return stream_id.startswith(self.stream_prefixes)
+
+    @abstractmethod
+    async def apply(self, tx: SqlTransaction, stored: StoredEvent, event: DomainEvent) -> None:
+        """Change the read model by one event (once per event, in stream order); events of a
+        type the projection does not use are passed too and simply ignored."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionStatus:
+    name: str
+    position: int
+    last_recorded_at: str | None
+    updated_at: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ProjectionEngine:
+    def __init__(
+        self,
+        database: SqlDatabase,
+        store: EventStore,
+        codec: EventCodec,
+        projections: Sequence[Projection],
+    ) -> None:
+        self.database = database
+        self.store = store
+        self.codec = codec
+        self.projections = {p.name: p for p in projections}
+        self._lock = " FOR UPDATE" if database.dialect == "postgresql" else ""
+
+    def projection(self, name: str) -> Projection:
+        try:
+            return self.projections[name]
+        except KeyError:
+            known = ", ".join(sorted(self.projections))
+            raise LookupError(f"no projection {name!r}; known: {known}") from None
+
+    async def handle(self, name: str, stored: StoredEvent) -> int:
+        """Apply ``stored`` (and any missing predecessors) to projection ``name``.
+
+        Returns how many events were applied: 0 for a duplicate.
+        """
+        projection = self.projection(name)
+        if not projection.reads(stored.stream_id):
+            return 0
+        async with self.database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO projection_streams (projection, stream_id, version) "
+                "VALUES (:p, :s, 0) ON CONFLICT DO NOTHING",
+                {"p": name, "s": stored.stream_id},
+            )
+            select = (
+                "SELECT version FROM projection_streams WHERE projection = :p AND stream_id = :s"
+            )
+            row = await tx.fetch_one(select + self._lock, {"p": name, "s": stored.stream_id})
+            applied = int(row["version"]) if row else 0
+            if stored.version <= applied:
+                return 0
+            batch = [stored]
+            if stored.version > applied + 1:
+                earlier = await self.store.load(stored.stream_id, applied + 1)
+                batch = [e for e in earlier if e.version <= stored.version]
+            for event in batch:
+                await projection.apply(tx, event, self.codec.decode(event))
+            await self._advance(tx, name, batch[-1])
+            return len(batch)
+
+    async def _advance(self, tx: SqlTransaction, name: str, last: StoredEvent) -> None:
+        await tx.execute(
+            "UPDATE projection_streams SET version = :v WHERE projection = :p AND stream_id = :s",
+            {"v": last.version, "p": name, "s": last.stream_id},
+        )
+        recorded = last.recorded_at.isoformat().replace("+00:00", "Z")
+        await tx.execute(
+            "INSERT INTO projection_checkpoints (projection, position, last_recorded_at, "
+            "updated_at) VALUES (:p, :pos, :rec, :now) ON CONFLICT (projection) DO UPDATE SET "
+            "position = CASE WHEN projection_checkpoints.position > excluded.position "
+            "THEN projection_checkpoints.position ELSE excluded.position END, "
+            "last_recorded_at = excluded.last_recorded_at, updated_at = excluded.updated_at",
+            {"p": name, "pos": last.position, "rec": recorded, "now": _now()},
+        )
+
+    async def rebuild(
+        self, name: str, *, batch_size: int = 500, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Empty the projection's tables and replay every event from the start of the store."""
+        projection = self.projection(name)
+        async with self.database.transaction() as tx:
+            for table in projection.tables:
+                await tx.execute(f"DELETE FROM {table}")  # noqa: S608 - class constant
+            await tx.execute("DELETE FROM projection_streams WHERE projection = :p", {"p": name})
+            await tx.execute(
+                "DELETE FROM projection_checkpoints WHERE projection = :p", {"p": name}
+            )
+        after, applied = 0, 0
+        while True:
+            events = await self.store.read_all(after=after, limit=batch_size)
+            if not events:
+                return applied
+            for event in events:
+                applied += await self.handle(name, event)
+            after = events[-1].position
+            if progress is not None:
+                progress(len(events))
+
+    async def status(self) -> list[ProjectionStatus]:
+        rows = await self.database.fetch_all(
+            "SELECT projection, position, last_recorded_at, updated_at FROM projection_checkpoints"
+        )
+        found = {r["projection"]: r for r in rows}
+        return [
+            ProjectionStatus(
+                name=name,
+                position=int(found[name]["position"]) if name in found else 0,
+                last_recorded_at=found[name]["last_recorded_at"] if name in found else None,
+                updated_at=found[name]["updated_at"] if name in found else None,
+            )
+            for name in sorted(self.projections)
+        ]

@@ -1,0 +1,1 @@
+"""Saga storage: durable timers and the saga read model."""

@@ -1,0 +1,225 @@
+"""A durable saga orchestrator: steps with retries and timeouts, compensation in reverse.
+
+A saga's state is its own event stream (``saga-<id>``), so it survives restarts and every
+replica sees the same. Each step's outcome is appended with the expected version: if two
+processes advance one saga at once, one append wins and the other reloads. Commands a step
+sends carry the idempotency key ``saga:<id>:<step>``, so a step that is run again after a
+crash (or by the loser of that race) changes nothing twice. A durable timer per saga (the
+retry time, or a watchdog while a step runs) makes the timer loop resume sagas whose
+process died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from aic.backend.application.bus import CommandBus, CommandContext, CommandResult
+from aic.backend.application.execution import request_hash
+from aic.backend.application.ports import ConcurrencyError, EventMetadata, StoredEvent
+from aic.backend.application.repository import AggregateRepository
+from aic.backend.domain.errors import DomainError
+from aic.backend.domain.messages import Command
+from aic.backend.domain.sagas import Saga
+from aic.observability.logging import get_logger
+
+__all__ = ["SagaContext", "SagaDefinition", "SagaOrchestrator", "SagaTimers", "Step"]
+
+_log = get_logger("aic.sagas")
+
+
+@dataclass(frozen=True)
+class SagaContext:
+    """What a step sees: the saga's data so far, and a way to send keyed commands."""
+
+    saga_id: str
+    saga_type: str
+    step: str
+    attempt: int
+    data: Mapping[str, Any]
+    commands: CommandBus
+    correlation_id: str | None = None
+
+    async def send(self, command: Command, name: str = "") -> CommandResult:
+        key = f"saga:{self.saga_id}:{self.step}{':' + name if name else ''}"
+        metadata = EventMetadata(
+            correlation_id=self.correlation_id,
+            causation_id=f"saga-{self.saga_id}",
+            actor=f"system:{self.saga_type}",
+            idempotency_key=key,
+            request_hash=request_hash({"type": type(command).__name__, **command.__dict__}),
+        )
+        return await self.commands.dispatch(command, CommandContext(metadata))
+
+
+StepAction = Callable[[SagaContext], Awaitable[Mapping[str, Any] | None]]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    action: StepAction
+    compensate: StepAction | None = None
+    retries: int = 3  # attempts after the first
+    backoff: float = 1.0  # seconds before the first retry; doubles each time
+    timeout: float = 30.0  # a step that takes longer has failed
+
+
+Starter = Callable[[StoredEvent], tuple[str, dict[str, Any]] | None]
+
+
+@dataclass(frozen=True)
+class SagaDefinition:
+    saga_type: str
+    steps: tuple[Step, ...]
+    starts_on: Mapping[str, Starter] = field(default_factory=dict)  # event type → id, data
+
+
+class SagaTimers(Protocol):
+    """When to look at a saga again (a retry, or a watchdog while a step runs)."""
+
+    async def schedule(self, saga_id: str, due_at: str) -> None: ...
+
+    async def cancel(self, saga_id: str) -> None: ...
+
+    async def due(self, now: str, limit: int = 100) -> list[str]: ...
+
+
+def _at(moment: str, seconds: float) -> str:
+    base = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return (base + timedelta(seconds=seconds)).isoformat()
+
+
+class SagaOrchestrator:
+    def __init__(
+        self,
+        definitions: Sequence[SagaDefinition],
+        repository: AggregateRepository,
+        commands: CommandBus,
+        timers: SagaTimers,
+        clock: Callable[[], str],
+        *,
+        watchdog_grace: float = 5.0,
+    ) -> None:
+        self.definitions = {d.saga_type: d for d in definitions}
+        self.repository = repository
+        self.commands = commands
+        self.timers = timers
+        self.clock = clock
+        self.watchdog_grace = watchdog_grace
+
+    async def handle_event(self, stored: StoredEvent) -> None:
+        """Start the sagas this event starts (a repeated event starts nothing new)."""
+        for definition in self.definitions.values():
+            starter = definition.starts_on.get(stored.type)
+            if starter is None:
+                continue
+            started = starter(stored)
+            if started is not None:
+                saga_id, data = started
+                await self.start(definition.saga_type, saga_id, data, stored.metadata)
+
+    async def start(
+        self,
+        saga_type: str,
+        saga_id: str,
+        data: dict[str, Any],
+        cause: EventMetadata | None = None,
+    ) -> str:
+        if saga_type not in self.definitions:
+            raise LookupError(f"no saga {saga_type!r}")
+        loaded = await self.repository.load(Saga, saga_id)
+        if loaded.aggregate.version == 0:
+            saga = Saga.start(saga_id, saga_type, data, self.clock())
+            metadata = EventMetadata(
+                correlation_id=cause.correlation_id if cause else None,
+                actor=f"system:{saga_type}",
+            )
+            with contextlib.suppress(ConcurrencyError):  # another consumer started it
+                await self.repository.save(saga, metadata)
+        await self.advance(saga_id)
+        return saga_id
+
+    async def run_due(self, limit: int = 100) -> int:
+        """Advance the sagas whose timer fell due (the timer loop's one pass)."""
+        due = await self.timers.due(self.clock(), limit)
+        for saga_id in due:
+            try:
+                await self.advance(saga_id)
+            except Exception as exc:  # one broken saga must not stop the others
+                _log.error("saga_advance_failed", saga_id=saga_id, error=repr(exc))
+        return len(due)
+
+    async def advance(self, saga_id: str, max_moves: int = 100) -> None:
+        """Run steps (or compensations) until the saga finishes or has to wait."""
+        for _ in range(max_moves):
+            loaded = await self.repository.load(Saga, saga_id)
+            saga = loaded.aggregate
+            if saga.version == 0 or saga.status in ("completed", "compensated"):
+                await self.timers.cancel(saga_id)
+                return
+            now = self.clock()
+            if saga.retry_at is not None and saga.retry_at > now:
+                await self.timers.schedule(saga_id, saga.retry_at)
+                return
+            await self._move(saga, self.definitions[saga.saga_type], now)
+            if not saga.pending:
+                return  # waiting for its timer (a compensation to retry)
+            try:
+                await self.repository.save(saga, EventMetadata(actor=f"system:{saga.saga_type}"))
+            except ConcurrencyError:
+                continue  # someone else moved it: look again
+
+    async def _move(self, saga: Saga, definition: SagaDefinition, now: str) -> None:
+        if saga.status == "compensating":
+            await self._compensate_one(saga, definition, now)
+            return
+        step = next((s for s in definition.steps if s.name not in saga.succeeded), None)
+        if step is None:
+            saga.complete(now)
+            return
+        await self.timers.schedule(saga.id, _at(now, step.timeout + self.watchdog_grace))
+        context = self._context(saga, step.name)
+        try:
+            output = await asyncio.wait_for(step.action(context), step.timeout)
+        except Exception as exc:
+            error = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
+            retry = step.backoff * 2 ** (context.attempt - 1)
+            # The domain saying no is an answer, not an outage: retrying cannot change it.
+            retryable = context.attempt <= step.retries and not isinstance(exc, DomainError)
+            retry_at = _at(self.clock(), retry) if retryable else None
+            _log.warning("saga_step_failed", saga_id=saga.id, step=step.name, error=error)
+            saga.step_failed(step.name, error, retry_at, self.clock())
+            return
+        saga.step_succeeded(step.name, dict(output or {}), self.clock())
+
+    async def _compensate_one(self, saga: Saga, definition: SagaDefinition, now: str) -> None:
+        undo = [
+            s
+            for s in reversed(definition.steps)
+            if s.name in saga.succeeded and s.compensate and s.name not in saga.compensated
+        ]
+        if not undo:
+            saga.compensated_all(saga.failure or "failed", now)
+            return
+        step = undo[0]
+        assert step.compensate is not None
+        await self.timers.schedule(saga.id, _at(now, step.timeout + self.watchdog_grace))
+        await asyncio.wait_for(
+            step.compensate(self._context(saga, f"undo-{step.name}")), step.timeout
+        )
+        saga.step_compensated(step.name, self.clock())
+
+    def _context(self, saga: Saga, step: str) -> SagaContext:
+        return SagaContext(
+            saga_id=saga.id,
+            saga_type=saga.saga_type,
+            step=step,
+            attempt=saga.attempts.get(step, 0) + 1,
+            data=dict(saga.data),
+            commands=self.commands,
+        )

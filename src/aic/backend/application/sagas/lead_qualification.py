@@ -1,0 +1,164 @@
+"""LeadQualificationSaga (captured → enrich → score → record → route → assign → notify)
+and LeadRescoringSaga (a buying signal → score → record → route, while the lead is open)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aic.backend.application.execution import derived_id
+from aic.backend.application.ports import StoredEvent
+from aic.backend.application.queries import AccountReadModel
+from aic.backend.application.repository import AggregateRepository
+from aic.backend.application.sagas.engine import SagaContext, SagaDefinition, Step
+from aic.backend.application.scoring import LeadFacts, LeadScorer
+from aic.backend.application.tracking import TrackingStore
+from aic.backend.domain import lead_commands as lc
+from aic.backend.domain.leads import Lead
+from aic.backend.domain.notifications import SendNotification
+
+__all__ = ["LeadSagaDependencies", "lead_qualification_saga", "lead_rescoring_saga"]
+
+
+@dataclass(frozen=True)
+class LeadSagaDependencies:
+    repository: AggregateRepository
+    tracking: TrackingStore
+    scorer: LeadScorer
+    accounts: AccountReadModel
+    qualify_threshold: float = 70.0
+    nurture_threshold: float = 40.0
+
+
+def _lead_id(context: SagaContext) -> str:
+    return str(context.data["lead_id"])
+
+
+def lead_qualification_saga(deps: LeadSagaDependencies) -> SagaDefinition:
+    async def enrich(context: SagaContext) -> Mapping[str, Any]:
+        await context.send(lc.EnrichLead(lead_id=_lead_id(context)))
+        lead = (await deps.repository.load(Lead, _lead_id(context))).aggregate
+        found = lead.enrichment
+        return {
+            "segment": found.segment if found else "unknown",
+            "free_mail": found.free_mail if found else False,
+            "disposable": found.disposable if found else False,
+        }
+
+    async def assign(context: SagaContext) -> Mapping[str, Any]:
+        if context.data.get("routing") != "qualified":
+            return {"assignee": None}
+        page = await deps.accounts.list_accounts(limit=500)
+        sales = sorted(a.account_id for a in page.items if a.active and "sales" in a.roles)
+        if not sales:
+            return {"assignee": None}
+        # The same lead always lands with the same person, whichever replica decides.
+        pick = int(hashlib.sha256(_lead_id(context).encode()).hexdigest(), 16) % len(sales)
+        await context.send(lc.AssignLead(lead_id=_lead_id(context), account_id=sales[pick]))
+        return {"assignee": sales[pick]}
+
+    async def notify(context: SagaContext) -> Mapping[str, Any]:
+        assignee, routing = context.data.get("assignee"), context.data.get("routing")
+        if assignee is None and routing != "qualified":
+            return {}
+        name = context.data.get("name") or context.data.get("email")
+        await context.send(
+            SendNotification(
+                notification_id=str(derived_id(context.saga_id, "notify")),
+                recipient=str(assignee) if assignee else "role:sales",
+                kind="lead_assigned" if assignee else "lead_qualified",
+                title=f"New qualified lead: {name}",
+                body=f"Score {context.data.get('score')}: "
+                + ", ".join(context.data.get("reasons", [])),
+                link=f"/leads/{_lead_id(context)}",
+                subject_id=_lead_id(context),
+            )
+        )
+        return {"notified": str(assignee or "role:sales")}
+
+    def starts(event: StoredEvent) -> tuple[str, dict[str, Any]] | None:
+        data = dict(event.data)
+        return f"lead-qualification-{data['lead_id']}", data
+
+    return SagaDefinition(
+        "lead_qualification",
+        (
+            Step("enrich", enrich),
+            *_scoring_steps(deps),
+            Step("assign", assign),
+            Step("notify", notify),
+        ),
+        {"LeadCaptured": starts},
+    )
+
+
+def lead_rescoring_saga(deps: LeadSagaDependencies) -> SagaDefinition:
+    def starts(event: StoredEvent) -> tuple[str, dict[str, Any]] | None:
+        lead_id = str(event.data["lead_id"])
+        return f"lead-rescoring-{lead_id}-{event.event_id.hex[:12]}", {"lead_id": lead_id}
+
+    return SagaDefinition(
+        "lead_rescoring", tuple(_scoring_steps(deps)), {"LeadEngagementChanged": starts}
+    )
+
+
+def _scoring_steps(deps: LeadSagaDependencies) -> list[Step]:
+    async def score(context: SagaContext) -> Mapping[str, Any]:
+        lead = (await deps.repository.load(Lead, _lead_id(context))).aggregate
+        if lead.outcome is not None or lead.disqualified_finally:
+            return {"score": None, "skipped": "lead closed"}
+        found = lead.enrichment
+        data = context.data
+        facts = LeadFacts(
+            lead_id=lead.id,
+            email=lead.email,
+            company_size=lead.company_size,
+            job_title=data.get("job_title"),
+            source_portal=lead.source_portal,
+            has_phone=bool(data.get("phone")),
+            message_length=len(data.get("message") or ""),
+            consent=bool(data.get("consent")),
+            free_mail=found.free_mail if found else False,
+            disposable=found.disposable if found else False,
+            segment=found.segment if found else "unknown",
+            engagement=await deps.tracking.engagement(lead.id),
+        )
+        result = await deps.scorer.score(facts)
+        return {
+            "score": result.score,
+            "model": result.model,
+            "model_version": result.model_version,
+            "reasons": list(result.reasons),
+        }
+
+    async def record(context: SagaContext) -> Mapping[str, Any]:
+        if context.data.get("score") is None:
+            return {}
+        await context.send(
+            lc.ScoreLead(
+                lead_id=_lead_id(context),
+                score=float(context.data["score"]),
+                model=str(context.data["model"]),
+                model_version=str(context.data["model_version"]),
+                reasons=list(context.data.get("reasons", [])),
+            )
+        )
+        return {}
+
+    async def route(context: SagaContext) -> Mapping[str, Any]:
+        lead = (await deps.repository.load(Lead, _lead_id(context))).aggregate
+        if context.data.get("score") is None or lead.assignee is not None:
+            return {"routing": lead.routing}
+        await context.send(
+            lc.RouteLead(
+                lead_id=lead.id,
+                qualify_threshold=deps.qualify_threshold,
+                nurture_threshold=deps.nurture_threshold,
+            )
+        )
+        lead = (await deps.repository.load(Lead, lead.id)).aggregate
+        return {"routing": lead.routing}
+
+    return [Step("score", score, timeout=20.0), Step("record_score", record), Step("route", route)]
