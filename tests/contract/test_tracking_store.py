@@ -62,17 +62,18 @@ def test_a_linked_visitors_history_becomes_the_leads_engagement(database_url: st
             "2026-11-10T00:00:00Z",
         )
         empty = await store.engagement("lead-1")
-        assert empty.page_views == 0 and empty.last_seen_at is None
+        assert empty.page_views == 0
+        assert empty.last_seen_at is None
         await store.link_visitor("v1", "lead-1", "2026-11-10T00:00:05Z")
         await store.link_visitor("v1", "lead-1", "2026-11-10T00:00:06Z")  # idempotent
         features = await store.engagement("lead-1")
         assert (features.page_views, features.pricing_page_views) == (2, 1)
         assert (features.demo_requests, features.downloads, features.searches) == (1, 1, 1)
         assert features.sessions == 2
-        assert features.first_seen_at is not None and features.first_seen_at.startswith(
-            "2026-11-02"
-        )
-        assert features.last_seen_at is not None and features.last_seen_at.startswith("2026-11-06")
+        assert features.first_seen_at is not None
+        assert features.first_seen_at.startswith("2026-11-02")
+        assert features.last_seen_at is not None
+        assert features.last_seen_at.startswith("2026-11-06")
 
     _run(database_url, scenario)
 

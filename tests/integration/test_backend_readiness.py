@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -35,21 +37,39 @@ def test_with_ai_stopped_the_backend_is_degraded_but_ready(tmp_path: Path) -> No
     assert (tmp_path / "backend.db").exists()
 
 
-def test_an_unreachable_event_store_makes_the_backend_unavailable(tmp_path: Path) -> None:
-    closed = free_ports(1)[0]
-    status, body = _readiness(tmp_path, database_url=f"postgresql://aic@127.0.0.1:{closed}/aic")
-    assert status == 503
-    assert body["status"] == "unavailable"
-    assert body["checks"]["event_store"]["status"] == "down"
-    assert body["checks"]["event_store"]["error"]
+@pytest.mark.postgres
+def test_an_event_store_that_goes_away_makes_the_backend_unavailable(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    name = f"gone_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
+    settings = BackendSettings(
+        data_dir=tmp_path,
+        database_url=url,
+        ai_url=f"http://127.0.0.1:{free_ports(1)[0]}",
+        health_timeout_seconds=1.0,
+    )
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/health").status_code == 200
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        response = client.get("/api/health")
+        assert response.status_code == 503
+        body = response.json()
+        assert body["status"] == "unavailable"
+        assert body["checks"]["event_store"]["status"] == "down"
+        assert body["checks"]["event_store"]["error"]
+        assert client.get("/api/health/live").status_code == 200  # alive: no restart loop
 
 
-def test_an_unusable_sqlite_file_makes_the_backend_unavailable(tmp_path: Path) -> None:
+def test_a_backend_whose_database_cannot_be_opened_does_not_start(tmp_path: Path) -> None:
     (tmp_path / "not-a-folder").write_text("a file where a folder should be")
     url = f"sqlite:///{tmp_path}/not-a-folder/backend.db"
-    status, body = _readiness(tmp_path, database_url=url)
-    assert status == 503
-    assert body["checks"]["event_store"]["status"] == "down"
+    app = create_app(BackendSettings(data_dir=tmp_path, database_url=url))
+    with pytest.raises(Exception, match="unable to open database"), TestClient(app):
+        pass
 
 
 @pytest.mark.postgres

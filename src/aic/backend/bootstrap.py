@@ -1,19 +1,72 @@
-"""The backend's composition root: settings in, wired adapters out."""
+"""The backend's composition root: settings in, wired adapters and loops out."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Collection
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import redis.asyncio as redis_async
+from prometheus_client import CollectorRegistry
 
 from aic import __version__
-from aic.backend.adapters.database import ping_postgres, ping_sqlite
+from aic.backend.adapters.eventstore import open_event_store
 from aic.backend.adapters.gateway import AIServiceClient
+from aic.backend.adapters.readmodels.checkpoints import SqlCheckpointStore
+from aic.backend.adapters.readmodels.content import ContentProjection, SqlContentReadModel
+from aic.backend.adapters.readmodels.framework import ProjectionEngine
+from aic.backend.adapters.readmodels.leads import LeadProjection, SqlLeadReadModel
+from aic.backend.adapters.readmodels.people import (
+    AccountProjection,
+    NotificationProjection,
+    SqlAccountReadModel,
+    SqlNotificationReadModel,
+)
+from aic.backend.adapters.readmodels.sagas import SagaProjection, SqlSagaReadModel
+from aic.backend.adapters.readmodels.visitors import VisitorLinkProjection
+from aic.backend.adapters.rules import RecordingIndexer, RuleBasedLeadScorer
+from aic.backend.adapters.sagas.timers import SqlSagaTimers
+from aic.backend.adapters.sql import SqlDatabase, open_database
+from aic.backend.adapters.tracking import SqlTrackingStore
+from aic.backend.adapters.transport.inprocess import InProcessEventTransport
+from aic.backend.application.background import BackgroundLoops, leased, poll_loop
+from aic.backend.application.bus import (
+    CommandBus,
+    QueryBus,
+    logging_middleware,
+    metrics_middleware,
+    retry_on_conflict,
+)
+from aic.backend.application.consumers import ConsumerGroupWorker
+from aic.backend.application.engagement import EngagementSignals
+from aic.backend.application.handlers import register_aggregate_handlers, utc_now
 from aic.backend.application.health import Dependency, ReadinessCheck
+from aic.backend.application.ports import EventStore, EventTransport
+from aic.backend.application.relay import OutboxRelay
+from aic.backend.application.repository import AggregateRepository
+from aic.backend.application.sagas import SagaOrchestrator
+from aic.backend.application.sagas.content_publication import (
+    ContentSagaDependencies,
+    content_publication_saga,
+)
+from aic.backend.application.sagas.lead_qualification import (
+    LeadSagaDependencies,
+    lead_qualification_saga,
+    lead_rescoring_saga,
+)
+from aic.backend.application.sagas.scheduler import PublicationScheduler
+from aic.backend.application.serialization import EventCodec
 from aic.backend.settings import BackendSettings
+from aic.backend.wiring import (
+    build_query_bus,
+    build_transport,
+    consumer_name,
+    lease_for,
+    migrate_backend,
+    projection_metrics,
+)
 from aic.security.service_keys import load_or_create_service_key
 
 __all__ = ["BackendContainer", "bootstrap"]
@@ -26,69 +79,194 @@ class BackendContainer:
     settings: BackendSettings
     ai: AIServiceClient
     readiness: ReadinessCheck
+    store: EventStore
+    database: SqlDatabase
+    transport: EventTransport
+    commands: CommandBus
+    queries: QueryBus
+    leads: SqlLeadReadModel
+    content: SqlContentReadModel
+    accounts: SqlAccountReadModel
+    notifications: SqlNotificationReadModel
+    tracking: SqlTrackingStore
+    projections: ProjectionEngine
+    relay: OutboxRelay
+    sagas: SagaOrchestrator
+    saga_views: SqlSagaReadModel
+    loops: BackgroundLoops
     redis: redis_async.Redis | None = None
-    _closed: bool = field(default=False, repr=False)
+    _engagement_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        await self.ai.aclose()
-        if self.redis is not None:
-            await self.redis.aclose()
+    def wake_engagement(self) -> None:
+        self._engagement_wake.set()
 
 
 async def _noop() -> None:
     """In-process components answer whenever the process does."""
 
 
-def _database_dependency(settings: BackendSettings) -> Dependency:
-    sqlite_path = settings.sqlite_path
-    if sqlite_path is not None:
-        return Dependency(
-            "event_store", "sqlite", True, functools.partial(ping_sqlite, sqlite_path)
-        )
-    url = settings.resolved_database_url
-    ping = functools.partial(ping_postgres, url, settings.health_timeout_seconds)
-    return Dependency("event_store", "postgresql", True, ping)
-
-
-@asynccontextmanager
-async def bootstrap(settings: BackendSettings) -> AsyncIterator[BackendContainer]:
-    """Build the container (the only place that does I/O at start) and close it after."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    api_key = settings.service_api_key or load_or_create_service_key(settings.data_dir)
-    ai = AIServiceClient(settings.ai_url, api_key, timeout=settings.health_timeout_seconds * 5)
-    redis_client = (
-        redis_async.Redis.from_url(
-            settings.redis_url,
-            socket_connect_timeout=settings.health_timeout_seconds,
-            socket_timeout=settings.health_timeout_seconds,
-        )
-        if settings.redis_url
-        else None
-    )
-    dependencies = [_database_dependency(settings)]
+def _dependencies(
+    settings: BackendSettings,
+    store: EventStore,
+    transport: EventTransport,
+    redis_client: redis_async.Redis | None,
+    ai: AIServiceClient,
+) -> list[Dependency]:
+    adapter = "sqlite" if settings.sqlite_path is not None else "postgresql"
+    found = [Dependency("event_store", adapter, True, store.ping)]
     if redis_client is not None:
 
         async def ping_redis() -> None:
             await redis_client.ping()
 
-        dependencies += [
-            Dependency("event_bus", "redis-streams", True, ping_redis),
+        found += [
+            Dependency("event_bus", "redis-streams", True, transport.ping),
             Dependency("cache", "redis", False, ping_redis),
         ]
     else:
-        dependencies += [
-            Dependency("event_bus", "inprocess", True, _noop),
+        found += [
+            Dependency("event_bus", "inprocess", True, transport.ping),
             Dependency("cache", "memory", False, _noop),
         ]
-    dependencies.append(Dependency("ai", "http", False, ai.health))
-    readiness = ReadinessCheck(
-        "backend", __version__, dependencies, settings.health_timeout_seconds
-    )
-    container = BackendContainer(settings=settings, ai=ai, readiness=readiness, redis=redis_client)
-    try:
+    found.append(Dependency("ai", "http", False, ai.health))
+    return found
+
+
+@asynccontextmanager
+async def bootstrap(
+    settings: BackendSettings,
+    registry: CollectorRegistry | None = None,
+    *,
+    run_loops: bool | Collection[str] = True,
+) -> AsyncIterator[BackendContainer]:
+    """Build the container (the only place that does I/O at start) and close it after.
+
+    ``run_loops``: every background loop (``True``), none, or the names (or name prefixes,
+    like ``"projection:"``) of those to run, as ``aic worker`` does.
+    """
+    registry = registry or CollectorRegistry()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    async with AsyncExitStack() as stack:
+        api_key = settings.service_api_key or load_or_create_service_key(settings.data_dir)
+        ai = AIServiceClient(settings.ai_url, api_key, timeout=settings.health_timeout_seconds * 5)
+        stack.push_async_callback(ai.aclose)
+        redis_client = None
+        if settings.redis_url:
+            redis_client = redis_async.Redis.from_url(
+                settings.redis_url,
+                socket_connect_timeout=settings.health_timeout_seconds,
+                health_check_interval=30,
+            )
+            stack.push_async_callback(redis_client.aclose)
+        await migrate_backend(settings)
+        store = await open_event_store(settings.resolved_database_url)
+        stack.push_async_callback(store.close)
+        database = await open_database(settings.resolved_database_url)
+        stack.push_async_callback(database.close)
+        transport = build_transport(settings, redis_client)
+        stack.push_async_callback(transport.close)
+
+        codec = EventCodec()
+        relay = OutboxRelay(
+            store,
+            transport,
+            SqlCheckpointStore(database),
+            lease_for("outbox-relay", settings, redis_client),
+        )
+        commands = CommandBus(
+            [logging_middleware(), metrics_middleware(registry), retry_on_conflict()]
+        )
+        repository = AggregateRepository(store, codec)
+        register_aggregate_handlers(commands, repository)
+        commands.after_commit(relay.notify)
+
+        leads, content = SqlLeadReadModel(database), SqlContentReadModel(database)
+        notes = SqlNotificationReadModel(database)
+        projections = ProjectionEngine(
+            database,
+            store,
+            codec,
+            [
+                LeadProjection(),
+                ContentProjection(),
+                AccountProjection(),
+                NotificationProjection(),
+                SagaProjection(),
+                VisitorLinkProjection(),
+            ],
+            projection_metrics(registry),
+        )
+        tracking = SqlTrackingStore(database)
+        accounts = SqlAccountReadModel(database)
+        lead_deps = LeadSagaDependencies(repository, tracking, RuleBasedLeadScorer(), accounts)
+        sagas = SagaOrchestrator(
+            [
+                lead_qualification_saga(lead_deps),
+                lead_rescoring_saga(lead_deps),
+                content_publication_saga(ContentSagaDependencies(repository, RecordingIndexer())),
+            ],
+            repository,
+            commands,
+            SqlSagaTimers(database),
+            utc_now,
+        )
+        container = BackendContainer(
+            settings=settings,
+            ai=ai,
+            readiness=ReadinessCheck(
+                "backend",
+                __version__,
+                _dependencies(settings, store, transport, redis_client, ai),
+                settings.health_timeout_seconds,
+            ),
+            store=store,
+            database=database,
+            transport=transport,
+            commands=commands,
+            queries=build_query_bus(leads, content, notes),
+            leads=leads,
+            content=content,
+            accounts=accounts,
+            notifications=notes,
+            tracking=tracking,
+            projections=projections,
+            relay=relay,
+            sagas=sagas,
+            saga_views=SqlSagaReadModel(database),
+            loops=BackgroundLoops(),
+            redis=redis_client,
+        )
+        _add_loops(container)
+        if run_loops:
+            container.loops.start(None if run_loops is True else run_loops)
+            stack.push_async_callback(container.loops.aclose)
         yield container
-    finally:
-        await container.aclose()
+
+
+def _add_loops(container: BackendContainer) -> None:
+    loops, name = container.loops, consumer_name()
+    groups = [f"projection:{p}" for p in container.projections.projections] + ["sagas"]
+    if isinstance(container.transport, InProcessEventTransport):
+        container.transport.expect_groups(groups)
+    loops.add("outbox-relay", container.relay.run)
+    for projection in container.projections.projections:
+
+        async def handle(event: object, projection: str = projection) -> None:
+            await container.projections.handle(projection, event)  # type: ignore[arg-type]
+
+        worker = ConsumerGroupWorker(container.transport, f"projection:{projection}", name, handle)
+        loops.add(f"projection:{projection}", worker.run)
+    sagas = ConsumerGroupWorker(container.transport, "sagas", name, container.sagas.handle_event)
+    loops.add("sagas", sagas.run)
+    settings, redis_client = container.settings, container.redis
+    timer = poll_loop("saga-timer", container.sagas.run_due, 1.0)
+    loops.add("saga-timer", leased(lease_for("saga-timer", settings, redis_client), timer))
+    scheduler = PublicationScheduler(container.content, container.sagas, utc_now)
+    publisher = poll_loop("publication-scheduler", scheduler.run_once, 5.0)
+    lease = lease_for("publication-scheduler", settings, redis_client)
+    loops.add("publication-scheduler", leased(lease, publisher))
+    signals = EngagementSignals(container.tracking, container.commands, timedelta(minutes=10))
+    loops.add(
+        "engagement-signals",
+        poll_loop("engagement-signals", signals.run_once, 2.0, container._engagement_wake),
+    )

@@ -6,6 +6,7 @@ import typer
 
 from aic import __version__
 from aic.cli.config import settings
+from aic.cli.operations import migrate, projections_app, worker
 from aic.cli.serve import ai, backend, web
 from aic.cli.up import up
 
@@ -22,6 +23,9 @@ app.command()(backend)
 app.command()(ai)
 app.command()(web)
 app.command()(settings)
+app.command()(migrate)
+app.command()(worker)
+app.add_typer(projections_app, name="projections")
 
 
 @app.command()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
+from aic.backend.application.ports import Lease
 from aic.observability.logging import get_logger
 
-__all__ = ["BackgroundLoops", "poll_loop"]
+__all__ = ["BackgroundLoops", "leased", "poll_loop"]
 
 _log = get_logger("aic.background")
 
@@ -41,6 +42,40 @@ def poll_loop(
     return run
 
 
+def leased(lease: Lease, loop: Loop, retry: float = 2.0) -> Loop:
+    """Run ``loop`` only while holding ``lease`` (work that must run once across replicas).
+
+    The lease is renewed every ``retry`` seconds; losing it stops the loop at once, and this
+    holder waits to acquire it again.
+    """
+
+    async def run(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            if not await lease.acquire():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), retry)
+                continue
+            inner_stop = asyncio.Event()
+            task: asyncio.Future[None] = asyncio.ensure_future(loop(inner_stop))
+            try:
+                while not stop.is_set() and not task.done():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), retry)
+                    if not await lease.renew():
+                        _log.warning("lease_lost")
+                        break
+            finally:
+                inner_stop.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(task), 5.0)
+                if not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+        await lease.release()
+
+    return run
+
+
 class BackgroundLoops:
     """Starts named loops on startup and stops them together, within a grace period."""
 
@@ -56,10 +91,16 @@ class BackgroundLoops:
     def names(self) -> list[str]:
         return sorted(self._loops)
 
-    def start(self) -> None:
+    @property
+    def running(self) -> list[str]:
+        return sorted(task.get_name() for task in self._tasks if not task.done())
+
+    def start(self, only: Collection[str] | None = None) -> None:
+        """Start every loop, or those whose name starts with one of ``only``."""
         self.stop.clear()
         for name, loop in self._loops.items():
-            self._tasks.append(asyncio.create_task(self._guarded(name, loop), name=name))
+            if only is None or any(name.startswith(prefix) for prefix in only):
+                self._tasks.append(asyncio.create_task(self._guarded(name, loop), name=name))
 
     async def _guarded(self, name: str, loop: Loop) -> None:
         while not self.stop.is_set():

@@ -169,6 +169,15 @@ class EventTransport(Protocol):
 
     async def ack(self, group: str, deliveries: Sequence[Delivery]) -> None: ...
 
+    async def delivered(self) -> None:
+        """Return once what was published is safe from a crash of this process.
+
+        Redis Streams keep messages until acknowledged: at once. The in-process bus loses
+        them with the process, so it returns once every expected group has acknowledged
+        everything: the relay moves its checkpoint only then.
+        """
+        ...
+
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...

@@ -166,6 +166,8 @@ class ContentReadModel(Protocol):
 
     async def slug_owner(self, slug: str) -> str | None: ...
 
+    async def due_scheduled(self, now: str, limit: int = 50) -> list[tuple[str, int]]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class AccountView:

@@ -11,7 +11,8 @@ from prometheus_client import CollectorRegistry
 from aic import __version__
 from aic.asgi import add_metrics_route, install_http_stack
 from aic.backend.bootstrap import bootstrap
-from aic.backend.entrypoints.api import health
+from aic.backend.entrypoints.api import content, feed, health, leads, notifications, sagas, track
+from aic.backend.entrypoints.errors import install_domain_error_handlers
 from aic.backend.settings import BackendSettings
 from aic.contracts.errors import ERROR_RESPONSES
 from aic.observability.logging import configure_logging, get_logger
@@ -24,10 +25,11 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
     settings = settings or BackendSettings()
     configure_logging("backend", settings.log_level, settings.log_format)
     log = get_logger("aic.backend")
+    registry = CollectorRegistry()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with bootstrap(settings) as container:
+        async with bootstrap(settings, registry) as container:
             app.state.container = container
             log.info("started", database=container.readiness.dependencies[0].adapter)
             yield
@@ -43,8 +45,9 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
     )
-    registry = CollectorRegistry()
     install_http_stack(app, settings, metrics=BackendHttpMetrics(registry))
+    install_domain_error_handlers(app)
     add_metrics_route(app, registry)
-    app.include_router(health.router)
+    for router in (health, leads, content, feed, notifications, sagas, track):
+        app.include_router(router.router)
     return app

@@ -207,6 +207,15 @@ class SqlContentReadModel:
         )
         return [ContentRevisionView(**r) for r in rows]
 
+    async def due_scheduled(self, now: str, limit: int = 50) -> list[tuple[str, int]]:
+        """(content id, revision) of scheduled items whose time has come."""
+        rows = await self.database.fetch_all(
+            "SELECT content_id, revision FROM content_items WHERE status = 'scheduled' "
+            "AND scheduled_for <= :now ORDER BY scheduled_for LIMIT :limit",
+            {"now": now, "limit": limit},
+        )
+        return [(r["content_id"], int(r["revision"])) for r in rows]
+
     async def slug_owner(self, slug: str) -> str | None:
         row = await self.database.fetch_one(
             "SELECT content_id FROM content_items WHERE (slug = :slug OR live_slug = :slug) "

@@ -66,7 +66,9 @@ class ProjectionEngine:
         store: EventStore,
         codec: EventCodec,
         projections: Sequence[Projection],
+        on_applied: Callable[[str, StoredEvent], None] | None = None,
     ) -> None:
+        self.on_applied = on_applied  # after the commit: metrics (lag, position)
         self.database = database
         self.store = store
         self.codec = codec
@@ -108,7 +110,9 @@ class ProjectionEngine:
             for event in batch:
                 await projection.apply(tx, event, self.codec.decode(event))
             await self._advance(tx, name, batch[-1])
-            return len(batch)
+        if self.on_applied is not None:
+            self.on_applied(name, batch[-1])
+        return len(batch)
 
     async def _advance(self, tx: SqlTransaction, name: str, last: StoredEvent) -> None:
         await tx.execute(

@@ -129,7 +129,11 @@ class SagaOrchestrator:
         saga_id: str,
         data: dict[str, Any],
         cause: EventMetadata | None = None,
+        *,
+        wait: bool = True,
     ) -> str:
+        """Start (once per ``saga_id``) and run the saga; with ``wait=False`` only record the
+        start and leave the steps to the timer loop (a request returns at once)."""
         if saga_type not in self.definitions:
             raise LookupError(f"no saga {saga_type!r}")
         loaded = await self.repository.load(Saga, saga_id)
@@ -141,7 +145,10 @@ class SagaOrchestrator:
             )
             with contextlib.suppress(ConcurrencyError):  # another consumer started it
                 await self.repository.save(saga, metadata)
-        await self.advance(saga_id)
+        if wait:
+            await self.advance(saga_id)
+        else:
+            await self.timers.schedule(saga_id, self.clock())
         return saga_id
 
     async def run_due(self, limit: int = 100) -> int:

@@ -38,6 +38,11 @@ def _lead_id(context: SagaContext) -> str:
 
 def lead_qualification_saga(deps: LeadSagaDependencies) -> SagaDefinition:
     async def enrich(context: SagaContext) -> Mapping[str, Any]:
+        visitor = context.data.get("visitor_id")
+        if visitor:  # the projection links it too; scoring must not wait for that
+            await deps.tracking.link_visitor(
+                str(visitor), _lead_id(context), str(context.data["occurred_at"])
+            )
         await context.send(lc.EnrichLead(lead_id=_lead_id(context)))
         lead = (await deps.repository.load(Lead, _lead_id(context))).aggregate
         found = lead.enrichment

@@ -1,0 +1,221 @@
+"""The production event store on PostgreSQL: group commit, and a gap-safe global order."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+from aic.backend.adapters.eventstore.appends import (
+    AppendBatcher,
+    AppendRequest,
+    Outcome,
+    encode_json,
+)
+from aic.backend.adapters.eventstore.postgres_appends import write_appends
+from aic.backend.application.ports import (
+    AppendResult,
+    ConcurrencyError,
+    EventMetadata,
+    NewEvent,
+    Snapshot,
+    StoredEvent,
+)
+
+__all__ = ["ConnectionPool", "PostgresEventStore"]
+
+_COLUMNS = (
+    "position, stream_id, version, event_id, type, data, schema_version, metadata, recorded_at"
+)
+# Only transactions older than every running one are settled: an event of a transaction that
+# is still open (and so of any that commits later) has a txid at or above this horizon.
+_HORIZON = "txid < pg_snapshot_xmin(pg_current_snapshot())"
+_READ_FROM_START = (
+    f"SELECT {_COLUMNS} FROM events WHERE {_HORIZON} ORDER BY txid, position LIMIT %(limit)s"  # noqa: S608 -- constants
+)
+_READ_AFTER = (
+    f"SELECT {_COLUMNS} FROM events "  # noqa: S608 -- constants
+    "WHERE (txid, position) > (SELECT txid, position FROM events WHERE position = %(after)s) "
+    f"AND {_HORIZON} ORDER BY txid, position LIMIT %(limit)s"
+)
+_HEAD = f"SELECT position FROM events WHERE {_HORIZON} ORDER BY txid DESC, position DESC LIMIT 1"  # noqa: S608 -- constants
+
+
+class ConnectionPool:
+    """A few autocommit connections, opened on demand, reused while healthy.
+
+    Enough for the store's reads; ``psycopg_pool`` would add health checks and sizing.
+    """
+
+    def __init__(self, url: str, size: int, *, connect_timeout: int = 5) -> None:
+        self._url = url
+        self._connect_timeout = connect_timeout
+        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._slots = asyncio.Semaphore(size)
+
+    async def open(self) -> psycopg.AsyncConnection[Any]:
+        connection = await psycopg.AsyncConnection.connect(
+            self._url, autocommit=True, connect_timeout=self._connect_timeout
+        )
+        # Every query of the store has an index path. psycopg prepares a statement after a
+        # few runs and PostgreSQL may then keep one plan: made while the table was still
+        # small, a sequential scan would stay and cost O(rows) per append or read.
+        await connection.execute("SET enable_seqscan = off")
+        return connection
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        async with self._slots:
+            connection = self._idle.pop() if self._idle else await self.open()
+            try:
+                yield connection
+            finally:
+                # Cancelled mid-query or broken: the connection's state is unknown; drop it.
+                if (
+                    connection.closed
+                    or connection.info.transaction_status != TransactionStatus.IDLE
+                ):
+                    await connection.close()
+                else:
+                    self._idle.append(connection)
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await connection.close()
+
+
+def _event(row: tuple[Any, ...]) -> StoredEvent:
+    position, stream_id, version, event_id, type_, data, schema, metadata, at = row
+    return StoredEvent(
+        stream_id=stream_id,
+        version=version,
+        position=position,
+        event_id=event_id,
+        type=type_,
+        data=data,
+        schema_version=schema,
+        metadata=EventMetadata.from_dict(metadata),
+        recorded_at=at,
+    )
+
+
+class PostgresEventStore:
+    """``EventStore`` on PostgreSQL; run the migrations first (``migrate``).
+
+    Appends: concurrent appends are written together by one statement on one dedicated
+    connection (group commit, see ``AppendBatcher``); each caller is answered after the
+    commit that holds its events. Reads use a small pool. The global order is
+    ``(txid, position)`` below the oldest running transaction, so ``read_all`` never returns
+    an event while an earlier one in that order may still commit: a long-running transaction
+    anywhere on the server delays readers (it never makes them skip).
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 4, max_batch_events: int = 1000) -> None:
+        self._pool = ConnectionPool(url, pool_size)
+        self._writer: psycopg.AsyncConnection[Any] | None = None
+        self._batcher = AppendBatcher(self._write, max_events=max_batch_events)
+
+    async def _write(self, requests: list[AppendRequest]) -> list[Outcome]:
+        if self._writer is None or self._writer.closed:
+            self._writer = await self._pool.open()
+            # One statement, run over and over: plan it once; planning it anew for each batch
+            # (a custom plan) would take about as long as running it.
+            await self._writer.execute("SET plan_cache_mode = force_generic_plan")
+        try:
+            return await write_appends(self._writer, requests)
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            # The connection failed, maybe mid-commit: callers retry with the same event ids,
+            # which is safe (idempotent); the next batch opens a new connection.
+            await self._writer.close()
+            raise
+
+    async def append(
+        self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
+    ) -> AppendResult:
+        request = AppendRequest.create(stream_id, events, expected_version)
+        if not events:
+            current = await self.stream_version(stream_id)
+            if expected_version is not None and expected_version != current:
+                raise ConcurrencyError(stream_id, expected_version, current)
+            return AppendResult(stream_id, current, ())
+        return await self._batcher.append(request)
+
+    async def _fetch(self, query: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(query, params)
+            return await cursor.fetchall()
+
+    async def load(self, stream_id: str, from_version: int = 1) -> list[StoredEvent]:
+        rows = await self._fetch(
+            f"SELECT {_COLUMNS} FROM events WHERE stream_id = %s AND version >= %s "  # noqa: S608 -- constants
+            "ORDER BY version",
+            (stream_id, from_version),
+        )
+        return [_event(row) for row in rows]
+
+    async def stream_version(self, stream_id: str) -> int:
+        rows = await self._fetch(
+            "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = %s", (stream_id,)
+        )
+        return int(rows[0][0])
+
+    async def read_all(self, after: int = 0, limit: int = 500) -> list[StoredEvent]:
+        """Events after the one at position ``after`` in the global order (see the class)."""
+        if after < 0 or limit < 1:
+            raise ValueError("after must be >= 0 and limit >= 1")
+        params = {"after": after, "limit": limit}
+        rows = await self._fetch(_READ_AFTER if after else _READ_FROM_START, params)
+        if not rows and after:
+            known = await self._fetch("SELECT 1 FROM events WHERE position = %s", (after,))
+            if not known:  # a made-up position would otherwise look like "nothing new" forever
+                raise ValueError(f"no event at position {after}; resume from a position read")
+        return [_event(row) for row in rows]
+
+    async def head_position(self) -> int:
+        """The position of the last event ``read_all`` can return now (0: none).
+
+        Not ``max(position)``: a reader starting there could skip a later-committing event.
+        """
+        rows = await self._fetch(_HEAD, ())
+        return int(rows[0][0]) if rows else 0
+
+    async def save_snapshot(self, snapshot: Snapshot) -> None:
+        """Keep the snapshot at the highest version: a slow writer never rolls one back."""
+        await self._fetch(
+            "INSERT INTO snapshots (stream_id, version, schema_version, state) "
+            "VALUES (%s, %s, %s, %s::jsonb) ON CONFLICT (stream_id) DO UPDATE SET "
+            "version = excluded.version, schema_version = excluded.schema_version, "
+            "state = excluded.state, saved_at = now() "
+            "WHERE excluded.version >= snapshots.version RETURNING 1",
+            (
+                snapshot.stream_id,
+                snapshot.version,
+                snapshot.schema_version,
+                encode_json(snapshot.state),
+            ),
+        )
+
+    async def load_snapshot(self, stream_id: str) -> Snapshot | None:
+        rows = await self._fetch(
+            "SELECT version, schema_version, state FROM snapshots WHERE stream_id = %s",
+            (stream_id,),
+        )
+        if not rows:
+            return None
+        version, schema_version, state = rows[0]
+        return Snapshot(stream_id, version, state, schema_version=schema_version)
+
+    async def ping(self) -> None:
+        await self._fetch("SELECT 1", ())
+
+    async def close(self) -> None:
+        """Answer the appends already sent, then close every connection (idempotent)."""
+        await self._batcher.wait_idle()
+        if self._writer is not None:
+            await self._writer.close()
+        await self._pool.close()

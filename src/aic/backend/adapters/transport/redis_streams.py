@@ -1,0 +1,296 @@
+"""The scale-out event transport: one Redis stream, a consumer group per reader."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.typing import EncodableT, FieldT
+
+from aic.backend.adapters.transport.codec import DeadLetter, decode_event, encode_event
+from aic.backend.application.ports import Delivery, StoredEvent
+from aic.observability.logging import get_logger
+
+__all__ = ["RedisStreamsEventTransport"]
+
+_log = get_logger("aic.transport.redis")
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class RedisStreamsEventTransport:
+    """Events on the stream ``{prefix}events``; each group reads it with XREADGROUP.
+
+    Reclaim: a read first takes, with XAUTOCLAIM, messages of the group idle (delivered,
+    not acknowledged) for ``claim_idle_ms``. A message that would be delivered more than
+    ``max_deliveries`` times is written to ``{stream}:dead:{group}`` with the reason and
+    acknowledged instead (dead streams keep about ``dead_maxlen`` entries).
+
+    Trimming: every ``trim_every`` published events the stream is trimmed (XTRIM MINID) up
+    to the oldest message some group has not read or not acknowledged, so no group ever
+    loses one. ``maxlen`` bounds the stream: when full, ``publish`` waits for the slowest
+    group (backpressure; the events wait in the event store) and logs which group it is.
+    Only while no group exists is the stream trimmed to ``maxlen`` regardless.
+
+    The client must speak RESP2 (redis-py's default); ``from_url`` makes one.
+    """
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        prefix: str = "aic:",
+        stream: str = "events",
+        maxlen: int = 1_000_000,
+        trim_every: int = 1_000,
+        claim_idle_ms: int = 30_000,
+        max_deliveries: int = 5,
+        dead_maxlen: int = 100_000,
+        backpressure_poll: float = 0.5,
+    ) -> None:
+        if client.connection_pool.connection_kwargs.get("protocol") not in (None, 2, "2"):
+            raise ValueError("RedisStreamsEventTransport parses RESP2 replies")
+        self._redis = client
+        self.key = f"{prefix}{stream}"
+        self._maxlen = maxlen
+        self._trim_every = trim_every
+        self._claim_idle_ms = claim_idle_ms
+        self._max_deliveries = max_deliveries
+        self._dead_maxlen = dead_maxlen
+        self._backpressure_poll = backpressure_poll
+        self._groups: set[str] = set()
+        self._claim_from: dict[str, str] = {}  # XAUTOCLAIM cursor per group
+        self._claim_idle_until: dict[str, float] = {}  # skip scans right after an empty one
+        self._since_trim = 0
+        self._length_hint = 0  # stream length at the last trim plus what we added since
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> RedisStreamsEventTransport:
+        """A client of its own that rides out a Redis restart of a second or two."""
+        client = aioredis.Redis.from_url(
+            url,
+            decode_responses=True,
+            protocol=2,
+            # from_url clients do not retry by default; a retried XADD or XREADGROUP at
+            # worst duplicates or strands a message, which at-least-once delivery absorbs.
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=1.0), retries=5),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
+        return cls(client, **options)
+
+    def dead_key(self, group: str) -> str:
+        return f"{self.key}:dead:{group}"
+
+    async def publish(self, events: Sequence[StoredEvent]) -> None:
+        if not events:
+            return
+        await self._wait_for_room(min(len(events), self._maxlen))
+        # One MULTI/EXEC: a batch is added whole or not at all, in order.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            for event in events:
+                pipe.xadd(self.key, {"event": encode_event(event)})
+            await pipe.execute()
+        self._since_trim += len(events)
+        self._length_hint += len(events)
+        if self._since_trim >= self._trim_every:
+            await self.trim()
+
+    async def read(
+        self, group: str, consumer: str, *, count: int = 100, block_ms: int = 1000
+    ) -> list[Delivery]:
+        try:
+            return await self._read(group, consumer, count, block_ms)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+            # The stream or group vanished (a Redis restart without persistence): recreate.
+            self._groups.discard(group)
+            return await self._read(group, consumer, count, block_ms)
+
+    async def ack(self, group: str, deliveries: Sequence[Delivery]) -> None:
+        if deliveries:
+            await self._redis.xack(self.key, group, *[d.message_id for d in deliveries])
+
+    async def dead_letters(self, group: str, count: int = 100) -> list[DeadLetter]:
+        entries: Any = await self._redis.xrange(self.dead_key(group), count=count)
+        return [
+            DeadLetter(
+                event=_decoded(fields["event"]),
+                message_id=_text(fields["message_id"]),
+                group=_text(fields["group"]),
+                consumer=_text(fields["consumer"]),
+                deliveries=int(fields["deliveries"]),
+                reason=_text(fields["reason"]),
+            )
+            for _, fields in entries
+        ]
+
+    async def trim(self, *, exact: bool = False) -> None:
+        """Drop what every group has read and acknowledged (all but ``maxlen`` if no group).
+
+        Approximate trimming (the default) only drops whole internal nodes, so it is cheap
+        but may leave some entries; ``exact`` is for when room is needed now.
+        """
+        self._since_trim = 0
+        floor = await self._low_water()
+        if floor is None:
+            await self._redis.xtrim(self.key, maxlen=self._maxlen, approximate=not exact)
+        else:
+            await self._redis.xtrim(self.key, minid=floor[0], approximate=not exact)
+        self._length_hint = await self._redis.xlen(self.key)
+
+    async def delivered(self) -> None:
+        """Messages stay in the stream until acknowledged: published is delivered."""
+
+    async def ping(self) -> None:
+        await self._redis.ping()
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+    async def _read(self, group: str, consumer: str, count: int, block_ms: int) -> list[Delivery]:
+        if group not in self._groups:
+            try:
+                # From "0": a new group sees what is still in the stream.
+                await self._redis.xgroup_create(self.key, group, id="0", mkstream=True)
+            except ResponseError as exc:
+                if "BUSYGROUP" not in str(exc):
+                    raise
+            self._groups.add(group)
+        deliveries = await self._reclaim(group, consumer, count)
+        if len(deliveries) < count:
+            block = None if deliveries or block_ms <= 0 else block_ms
+            reply: Any = await self._redis.xreadgroup(
+                group, consumer, {self.key: ">"}, count=count - len(deliveries), block=block
+            )
+            for _, entries in reply or []:
+                for message_id, fields in entries:
+                    delivery = await self._delivery(group, consumer, _text(message_id), fields, 1)
+                    if delivery is not None:
+                        deliveries.append(delivery)
+        return deliveries
+
+    async def _delivery(
+        self, group: str, consumer: str, message_id: str, fields: Any, times: int
+    ) -> Delivery | None:
+        """The message as a delivery; an unreadable one goes to the dead letters at once."""
+        payload = _text(fields.get("event", ""))
+        try:
+            return Delivery(decode_event(payload), message_id, times)
+        except (ValueError, KeyError, TypeError) as exc:  # no retry can make it readable
+            await self._bury(group, consumer, message_id, payload, times, f"unreadable: {exc!r}")
+            return None
+
+    async def _reclaim(self, group: str, consumer: str, count: int) -> list[Delivery]:
+        """Take over messages idle too long in the group; bury those delivered too often."""
+        if time.monotonic() < self._claim_idle_until.get(group, 0.0):
+            return []
+        start = self._claim_from.get(group, "0-0")
+        next_start, claimed, *deleted = await self._redis.xautoclaim(
+            self.key, group, consumer, self._claim_idle_ms, start, count=count
+        )
+        self._claim_from[group] = _text(next_start)
+        if deleted and deleted[0]:
+            _log.warning("pending_messages_trimmed", group=group, ids=deleted[0])
+        claimed = [(_text(mid), fields) for mid, fields in claimed if mid and fields]
+        if not claimed and _text(next_start) == "0-0":
+            self._claim_idle_until[group] = time.monotonic() + self._claim_idle_ms / 4000
+            return []
+        if not claimed:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for message_id, _ in claimed:
+                pipe.xpending_range(self.key, group, message_id, message_id, 1)
+            counts = await pipe.execute()
+        deliveries: list[Delivery] = []
+        for (message_id, fields), pending in zip(claimed, counts, strict=True):
+            if not pending:
+                continue  # acknowledged after all, by its late first consumer
+            times = int(pending[0]["times_delivered"])
+            if times > self._max_deliveries:
+                reason = f"not acknowledged after {times - 1} deliveries"
+                await self._bury(group, consumer, message_id, fields["event"], times - 1, reason)
+            elif delivery := await self._delivery(group, consumer, message_id, fields, times):
+                deliveries.append(delivery)
+        return deliveries
+
+    async def _bury(
+        self, group: str, consumer: str, message_id: str, payload: str, deliveries: int, reason: str
+    ) -> None:
+        letter: dict[FieldT, EncodableT] = {
+            "event": payload,
+            "message_id": message_id,
+            "group": group,
+            "consumer": consumer,
+            "deliveries": deliveries,
+            "reason": reason,
+            "dead_at": datetime.now(UTC).isoformat(),
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.xadd(self.dead_key(group), letter, maxlen=self._dead_maxlen, approximate=True)
+            pipe.xack(self.key, group, message_id)
+            await pipe.execute()
+        _log.warning("event_dead_lettered", group=group, message_id=message_id, reason=reason)
+
+    async def _low_water(self) -> tuple[str, str] | None:
+        """The oldest id some group still needs, and that group; None without groups."""
+        try:
+            groups = await self._redis.xinfo_groups(self.key)
+        except ResponseError:  # no stream yet
+            return None
+        if not groups:
+            return None
+        marks: list[tuple[tuple[int, int], str, str]] = []
+        for info in groups:
+            name = _text(info["name"])
+            millis, seq = _id_key(_text(info["last-delivered-id"]))
+            mark = f"{millis}-{seq + 1}"  # the first id not yet delivered
+            if int(info["pending"]):
+                summary = await self._redis.xpending(self.key, name)
+                mark = min(mark, _text(summary["min"]), key=_id_key)
+            marks.append((_id_key(mark), mark, name))
+        _, mark, name = min(marks)
+        return mark, name
+
+    async def _wait_for_room(self, incoming: int) -> None:
+        if self._length_hint + incoming <= self._maxlen:
+            return
+        warned = False
+        while True:
+            floor = await self._low_water()
+            if floor is None:  # nobody reads yet: the oldest events go
+                keep = max(self._maxlen - incoming, 0)
+                await self._redis.xtrim(self.key, maxlen=keep, approximate=False)
+                self._length_hint = keep
+                return
+            await self._redis.xtrim(self.key, minid=floor[0], approximate=False)
+            self._length_hint = await self._redis.xlen(self.key)
+            if self._length_hint + incoming <= self._maxlen:
+                return
+            if not warned:
+                _log.warning("event_stream_full", stream=self.key, slowest_group=floor[1])
+                warned = True
+            await asyncio.sleep(self._backpressure_poll)
+
+
+def _decoded(payload: str) -> StoredEvent | None:
+    try:
+        return decode_event(payload)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _id_key(message_id: str) -> tuple[int, int]:
+    millis, _, seq = message_id.partition("-")
+    return int(millis), int(seq or 0)

@@ -1,0 +1,76 @@
+"""Wire models of the content routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "AIDraftRequest",
+    "CreateContentRequest",
+    "RejectRequest",
+    "RestoreRequest",
+    "ReviseContentRequest",
+    "ScheduleRequest",
+]
+
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", max_length=120)]
+Body = Annotated[str, StringConstraints(max_length=200_000)]
+Summary = Annotated[str, StringConstraints(max_length=1000)]
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateContentRequest(Strict):
+    title: Title = Field(examples=["Five ways to shorten your sales cycle"])
+    slug: Slug = Field(examples=["shorten-your-sales-cycle"])
+    content_type: Word = Field(examples=["article"])
+    portals: list[Word] = Field(min_length=1, max_length=4, examples=[["main", "smb"]])
+    body_markdown: Body = ""
+    summary: Summary = ""
+    segment: Word = "all"
+    tags: list[Word] = Field(default_factory=list, max_length=20)
+
+
+class ReviseContentRequest(Strict):
+    title: Title | None = None
+    slug: Slug | None = None
+    body_markdown: Body | None = None
+    summary: Summary | None = None
+    content_type: Word | None = None
+    portals: list[Word] | None = Field(default=None, min_length=1, max_length=4)
+    segment: Word | None = None
+    tags: list[Word] | None = Field(default=None, max_length=20)
+
+
+class AIDraftRequest(Strict):
+    """A finished AI generation to keep as a revision (the gateway sends this after a stream)."""
+
+    provider: Word = Field(examples=["local-composer"])
+    model: Word = Field(examples=["composer-1"])
+    prompt_parameters: dict[str, Any] = Field(default_factory=dict)
+    title: Title
+    body_markdown: Body
+    summary: Summary | None = None
+    slug: Slug | None = None
+    content_type: Word | None = None
+    portals: list[Word] | None = Field(default=None, min_length=1, max_length=4)
+    segment: Word | None = None
+    tags: list[Word] | None = Field(default=None, max_length=20)
+
+
+class RestoreRequest(Strict):
+    revision: int = Field(ge=1)
+
+
+class RejectRequest(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ScheduleRequest(Strict):
+    publish_at: AwareDatetime = Field(examples=["2026-12-01T09:00:00Z"])

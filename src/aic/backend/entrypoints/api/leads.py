@@ -1,0 +1,155 @@
+"""Lead routes: public capture, the lead list and detail, and lifecycle commands."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+
+from aic.asgi import ApiError
+from aic.backend.application.execution import derived_id
+from aic.backend.application.queries import GetLead, LeadDetail, LeadSummary, ListLeads, Page
+from aic.backend.domain import lead_commands as lc
+from aic.backend.entrypoints.api.auth import Principal, authorize
+from aic.backend.entrypoints.api.commands import IdempotencyKey, send
+from aic.backend.entrypoints.api.deps import ContainerDep
+from aic.backend.entrypoints.api.lead_schemas import (
+    AcceptedCommand,
+    AssignRequest,
+    CaptureLeadRequest,
+    ConvertRequest,
+    EngagementRequest,
+    ReasonRequest,
+    RouteRequest,
+    ScoreRequest,
+)
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/leads", tags=["leads"])
+LeadId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$")]
+Sales = Annotated[Principal, Depends(authorize("leads:write"))]
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, summary="Capture a lead (public form)")
+async def capture_lead(
+    body: CaptureLeadRequest,
+    request: Request,
+    container: ContainerDep,
+    principal: Annotated[Principal, Depends(authorize("leads:capture"))],
+    idempotency_key: IdempotencyKey = None,
+) -> AcceptedCommand:
+    scope = f"{principal.actor}:{idempotency_key}"
+    lead_id = str(derived_id("lead", scope) if idempotency_key else uuid.uuid4())
+    command = lc.CaptureLead(lead_id=lead_id, **body.model_dump())
+    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+
+
+@router.get("", summary="The lead list: filters, sorting, paging")
+async def list_leads(
+    container: ContainerDep,
+    _: Annotated[Principal, Depends(authorize("leads:read"))],
+    lead_status: Annotated[str | None, Query(alias="status", max_length=40)] = None,
+    segment: Annotated[str | None, Query(max_length=40)] = None,
+    source_portal: Annotated[str | None, Query(max_length=40)] = None,
+    assigned_to: Annotated[str | None, Query(max_length=128)] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    search: Annotated[str | None, Query(max_length=100)] = None,
+    sort: Literal[
+        "captured_at", "-captured_at", "score", "-score", "updated_at", "-updated_at"
+    ] = "-captured_at",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Page[LeadSummary]:
+    query = ListLeads(
+        status=lead_status,
+        segment=segment,
+        source_portal=source_portal,
+        assigned_to=assigned_to,
+        min_score=min_score,
+        search=search,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+    )
+    page: Page[LeadSummary] = await container.queries.ask(query)
+    return page
+
+
+@router.get("/{lead_id}", summary="One lead with its history")
+async def get_lead(
+    lead_id: LeadId,
+    container: ContainerDep,
+    _: Annotated[Principal, Depends(authorize("leads:read"))],
+) -> LeadDetail:
+    detail: LeadDetail | None = await container.queries.ask(GetLead(lead_id))
+    if detail is None:
+        raise ApiError(404, "lead_not_found", f"No lead {lead_id}.")
+    return detail
+
+
+_ACCEPTED: dict[str, Any] = {"status_code": status.HTTP_202_ACCEPTED}
+
+
+@router.post("/{lead_id}/score", **_ACCEPTED, summary="Record a score")
+async def score_lead(
+    lead_id: LeadId, body: ScoreRequest, request: Request, container: ContainerDep,
+    principal: Sales, idempotency_key: IdempotencyKey = None,
+) -> AcceptedCommand:  # fmt: skip
+    command = lc.ScoreLead(lead_id=lead_id, **body.model_dump())
+    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+
+
+@router.post("/{lead_id}/route", **_ACCEPTED, summary="Qualify, nurture or disqualify by score")
+async def route_lead(
+    lead_id: LeadId, body: RouteRequest, request: Request, container: ContainerDep,
+    principal: Sales, idempotency_key: IdempotencyKey = None,
+) -> AcceptedCommand:  # fmt: skip
+    command = lc.RouteLead(lead_id=lead_id, **body.model_dump())
+    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+
+
+@router.post("/{lead_id}/disqualify", **_ACCEPTED, summary="Disqualify for good")
+async def disqualify_lead(
+    lead_id: LeadId, body: ReasonRequest, request: Request, container: ContainerDep,
+    principal: Sales, idempotency_key: IdempotencyKey = None,
+) -> AcceptedCommand:  # fmt: skip
+    command = lc.DisqualifyLead(lead_id=lead_id, reason=body.reason)
+    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+
+
+@router.post("/{lead_id}/assign", **_ACCEPTED, summary="Assign to a sales account")
+async def assign_lead(
+    lead_id: LeadId, body: AssignRequest, request: Request, container: ContainerDep,
+    principal: Sales, idempotency_key: IdempotencyKey = None,
+) -> AcceptedCommand:  # fmt: skip
+    command = lc.AssignLead(lead_id=lead_id, account_id=body.account_id)
+    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+
+
+@router.post("/{lead_id}/convert", **_ACCEPTED, summary="Mark as converted (won)")
+async def convert_lead(
+    lead_id: LeadId, body: ConvertRequest, request: Request, container: ContainerDep,
+    principal: Sales, idempotency_key: IdempotencyKey = None,
+) -> AcceptedCommand:  # fmt: skip
+    command = lc.ConvertLead(lead_id=lead_id, deal_value=body.deal_value)
+    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+
+
+@router.post("/{lead_id}/lose", **_ACCEPTED, summary="Mark as lost")
+async def lose_lead(
+    lead_id: LeadId, body: ReasonRequest, request: Request, container: ContainerDep,
+    principal: Sales, idempotency_key: IdempotencyKey = None,
+) -> AcceptedCommand:  # fmt: skip
+    command = lc.LoseLead(lead_id=lead_id, reason=body.reason)
+    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+
+
+@router.post("/{lead_id}/engagement", **_ACCEPTED, summary="Record a buying signal")
+async def record_engagement(
+    lead_id: LeadId, body: EngagementRequest, request: Request, container: ContainerDep,
+    principal: Sales, idempotency_key: IdempotencyKey = None,
+) -> AcceptedCommand:  # fmt: skip
+    command = lc.RecordLeadEngagement(lead_id=lead_id, **body.model_dump())
+    return await send(container, request, command, principal, idempotency_key, body.model_dump())

@@ -1,0 +1,134 @@
+"""Backend operations: ``aic migrate``, ``aic projections``, ``aic worker``."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated, Literal
+
+import typer
+from pydantic import ValidationError
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from aic.backend.bootstrap import bootstrap
+from aic.backend.settings import BackendSettings
+from aic.backend.wiring import migrate_backend
+from aic.cli.output import console, fail, settings_error
+from aic.observability.logging import configure_logging
+
+__all__ = ["migrate", "projections_app", "worker"]
+
+projections_app = typer.Typer(help="Read models: status, and rebuilding from the event store.")
+
+
+def _settings() -> BackendSettings:
+    try:
+        return BackendSettings()
+    except ValidationError as exc:
+        settings_error(exc)
+
+
+def migrate() -> None:
+    """Bring the backend database (AIC_DATABASE_URL) up to date."""
+    settings = _settings()
+    configure_logging("cli", "warning", settings.log_format)
+    applied = asyncio.run(migrate_backend(settings))
+    if applied:
+        for label in applied:
+            console.print(f"applied {label}")
+    else:
+        console.print("the schema is up to date")
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each projection's position and how far behind the event store it is."""
+    settings = _settings()
+    configure_logging("cli", "warning", settings.log_format)
+
+    async def run() -> tuple[int, list[tuple[str, int, str | None]]]:
+        async with bootstrap(settings, run_loops=False) as container:
+            head = await container.store.head_position()
+            rows = await container.projections.status()
+            return head, [(r.name, r.position, r.last_recorded_at) for r in rows]
+
+    head, rows = asyncio.run(run())
+    table = Table(title=f"projections (store head position {head})")
+    for column in ("projection", "position", "behind", "last event recorded"):
+        table.add_column(column)
+    for name, position, recorded in rows:
+        table.add_row(name, str(position), str(max(0, head - position)), recorded or "-")
+    console.print(table)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="One projection; all when omitted.")] = None,
+) -> None:
+    """Empty read models and replay every stored event into them, with a progress bar."""
+    settings = _settings()
+    configure_logging("cli", "warning", settings.log_format)
+
+    async def run() -> None:
+        async with bootstrap(settings, run_loops=False) as container:
+            engine = container.projections
+            names = [name] if name else sorted(engine.projections)
+            try:
+                for each in names:
+                    engine.projection(each)
+            except LookupError as exc:
+                fail(str(exc))
+            total = await container.store.head_position()
+            columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+            with Progress(*columns, TimeElapsedColumn(), console=console) as progress:
+                for each in names:
+                    task = progress.add_task(each, total=total or None)
+
+                    def advance(count: int, task: TaskID = task) -> None:
+                        progress.advance(task, count)
+
+                    applied = await engine.rebuild(each, progress=advance)
+                    progress.update(task, description=f"{each}: {applied} events applied")
+
+    asyncio.run(run())
+
+
+def worker(
+    kind: Annotated[
+        Literal["projections", "sagas", "relay"],
+        typer.Argument(help="What this process does: projections, sagas, or the outbox relay."),
+    ],
+) -> None:
+    """Run background work as its own process; replicas share it through Redis consumer groups."""
+    settings = _settings()
+    if settings.redis_url is None:
+        fail(
+            "a separate worker needs the Redis Streams event bus to receive events: set "
+            "AIC_REDIS_URL=redis://HOST:6379/0 (without Redis, `aic backend` runs this work "
+            "in its own process)."
+        )
+    configure_logging(f"worker-{kind}", settings.log_level, settings.log_format)
+    loops = {
+        "projections": ("projection:",),
+        "sagas": ("sagas", "saga-timer", "publication-scheduler", "engagement-signals"),
+        "relay": ("outbox-relay",),
+    }[kind]
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with bootstrap(settings, run_loops=loops) as container:
+            console.print(f"worker {kind} running: {', '.join(container.loops.running)}")
+            await stop.wait()
+
+    asyncio.run(run())

@@ -1,0 +1,393 @@
+"""One contract for every ``EventStore`` (SQLite, PostgreSQL) and for the migration runner."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from aic.backend.adapters.eventstore import (
+    EVENT_STORE_MIGRATIONS,
+    MigrationError,
+    MigrationSet,
+    migrate,
+    open_event_store,
+)
+from aic.backend.application.ports import (
+    ConcurrencyError,
+    EventMetadata,
+    EventStore,
+    NewEvent,
+    Snapshot,
+    StoredEvent,
+)
+
+pytestmark = pytest.mark.anyio
+
+STORE = [EVENT_STORE_MIGRATIONS]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def with_search_path(url: str, schema: str) -> str:
+    """The same database with ``schema`` first on the search path: a fresh, private schema."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database per test: a new SQLite file, or a new PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'events.db'}"
+        return
+    server_url: str = request.getfixturevalue("postgres_url")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        try:
+            yield with_search_path(server_url, schema)
+        finally:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[EventStore]:
+    await migrate(database_url, STORE)
+    event_store = await open_event_store(database_url)
+    try:
+        yield event_store
+    finally:
+        await event_store.close()
+
+
+def event(type_: str = "LeadCaptured", **data: object) -> NewEvent:
+    return NewEvent(type=type_, data=data)
+
+
+def ids(events: list[StoredEvent]) -> list[uuid.UUID]:
+    return [e.event_id for e in events]
+
+
+async def test_appending_to_a_new_stream_numbers_its_events_from_one(store: EventStore) -> None:
+    first, second = event(n=1), event("LeadScored", n=2)
+    result = await store.append("lead-1", [first, second], expected_version=0)
+    assert (result.stream_id, result.version, result.duplicate) == ("lead-1", 2, False)
+    assert len(set(result.positions)) == 2
+    loaded = await store.load("lead-1")
+    assert [(e.version, e.type, e.data) for e in loaded] == [
+        (1, "LeadCaptured", {"n": 1}),
+        (2, "LeadScored", {"n": 2}),
+    ]
+    assert ids(loaded) == [first.event_id, second.event_id]
+    assert [e.position for e in loaded] == list(result.positions)
+    assert await store.stream_version("lead-1") == 2
+
+
+async def test_a_stream_loads_from_a_given_version(store: EventStore) -> None:
+    await store.append("lead-1", [event(n=n) for n in range(1, 6)], expected_version=0)
+    assert [e.version for e in await store.load("lead-1", from_version=4)] == [4, 5]
+    assert await store.load("lead-1", from_version=6) == []
+
+
+async def test_an_unknown_stream_is_at_version_zero_and_empty(store: EventStore) -> None:
+    assert await store.stream_version("nobody") == 0
+    assert await store.load("nobody") == []
+    assert await store.load_snapshot("nobody") is None
+
+
+async def test_expected_version_zero_requires_a_new_stream(store: EventStore) -> None:
+    await store.append("lead-1", [event()], expected_version=0)
+    with pytest.raises(ConcurrencyError) as caught:
+        await store.append("lead-1", [event()], expected_version=0)
+    assert (caught.value.stream_id, caught.value.expected_version) == ("lead-1", 0)
+    assert caught.value.current_version == 1
+    assert await store.stream_version("lead-1") == 1
+
+
+async def test_expected_version_n_requires_the_stream_at_n_and_writes_nothing_if_not(
+    store: EventStore,
+) -> None:
+    await store.append("lead-1", [event(), event()], expected_version=0)
+    for stale in (0, 1, 3):
+        with pytest.raises(ConcurrencyError) as caught:
+            await store.append("lead-1", [event(stale=stale)], expected_version=stale)
+        assert caught.value.current_version == 2
+    assert (await store.append("lead-1", [event()], expected_version=2)).version == 3
+    assert [e.data for e in await store.load("lead-1")] == [{}, {}, {}]
+
+
+async def test_no_expected_version_appends_whatever_the_version(store: EventStore) -> None:
+    assert (await store.append("lead-1", [event()], expected_version=None)).version == 1
+    assert (await store.append("lead-1", [event(), event()], None)).version == 3
+
+
+async def test_an_empty_append_checks_the_version_and_writes_nothing(store: EventStore) -> None:
+    await store.append("lead-1", [event()], expected_version=0)
+    result = await store.append("lead-1", [], expected_version=1)
+    assert (result.version, result.positions) == (1, ())
+    with pytest.raises(ConcurrencyError):
+        await store.append("lead-1", [], expected_version=0)
+    assert await store.head_position() == (await store.load("lead-1"))[0].position
+
+
+async def test_a_retried_append_returns_the_original_result_and_writes_nothing(
+    store: EventStore,
+) -> None:
+    events = [event(n=1), event(n=2)]
+    original = await store.append("lead-1", events, expected_version=0)
+    await store.append("lead-1", [event(n=3)], expected_version=2)
+    for expected in (0, None, 3):  # the stale version it was first sent with, or any
+        retry = await store.append("lead-1", events, expected_version=expected)
+        assert retry == type(original)(original.stream_id, 2, original.positions, duplicate=True)
+    assert await store.stream_version("lead-1") == 3
+    assert len(await store.read_all()) == 3
+
+
+async def test_concurrent_retries_of_one_append_write_it_once(store: EventStore) -> None:
+    events = [event(n=1)]
+    results = await asyncio.gather(*(store.append("lead-1", events, None) for _ in range(5)))
+    assert sorted(r.duplicate for r in results) == [False, True, True, True, True]
+    assert {(r.version, r.positions) for r in results} == {(1, results[0].positions)}
+    assert len(await store.read_all()) == 1
+
+
+async def test_reusing_some_event_ids_of_another_append_is_refused(store: EventStore) -> None:
+    stored = event()
+    await store.append("lead-1", [stored], expected_version=0)
+    with pytest.raises(ValueError, match="event ids"):
+        await store.append("lead-1", [stored, event()], expected_version=None)
+    with pytest.raises(ValueError, match="event ids"):
+        await store.append("lead-2", [stored], expected_version=None)
+    with pytest.raises(ValueError, match="same event id"):
+        await store.append("lead-3", [stored, stored], expected_version=None)
+    assert len(await store.read_all()) == 1
+
+
+async def test_data_that_is_not_json_is_refused_before_anything_is_written(
+    store: EventStore,
+) -> None:
+    with pytest.raises(ValueError, match="JSON"):
+        await store.append("lead-1", [event(score=float("nan"))], expected_version=0)
+    with pytest.raises(TypeError):
+        await store.append("lead-1", [event(tags={"a", "b"})], expected_version=0)
+    assert await store.stream_version("lead-1") == 0
+
+
+async def test_metadata_schema_version_and_recorded_time_are_kept(store: EventStore) -> None:
+    metadata = EventMetadata(correlation_id="corr-1", causation_id="cmd-9", actor="acct-7")
+    new = NewEvent("LeadCaptured", {"name": "Zoë", "nested": {"a": [1, 2.5, None]}}, 3, metadata)
+    before = datetime.now(UTC)
+    await store.append("lead-1", [new, event()], expected_version=0)
+    after = datetime.now(UTC)
+    stored = (await store.load("lead-1"))[0]
+    assert (stored.event_id, stored.type, stored.schema_version) == (new.event_id, new.type, 3)
+    assert stored.data == {"name": "Zoë", "nested": {"a": [1, 2.5, None]}}
+    assert stored.metadata == metadata
+    assert stored.recorded_at.tzinfo is not None
+    slack = timedelta(seconds=1)  # PostgreSQL's clock, same machine
+    assert before - slack <= stored.recorded_at <= after + slack
+    assert (await store.read_all())[0] == stored
+
+
+async def test_read_all_returns_every_event_once_in_order_page_by_page(store: EventStore) -> None:
+    appended = []
+    for n in range(7):
+        batch = [event(n=n), event(n=n)]
+        await store.append(f"lead-{n % 3}", batch, expected_version=None)
+        appended += [e.event_id for e in batch]
+    pages, after = [], 0
+    while page := await store.read_all(after=after, limit=3):
+        assert len(page) <= 3
+        pages.append(page)
+        after = page[-1].position
+    assert [len(page) for page in pages] == [3, 3, 3, 3, 2]
+    everything = [e for page in pages for e in page]
+    assert ids(everything) == appended
+    assert ids(await store.read_all(limit=500)) == appended
+
+
+async def test_read_all_after_a_position_returns_only_what_follows_it(store: EventStore) -> None:
+    await store.append("lead-1", [event(n=1), event(n=2)], expected_version=0)
+    later = [event(n=3), event(n=4)]
+    await store.append("lead-2", later, expected_version=0)
+    middle = (await store.read_all())[1].position
+    assert ids(await store.read_all(after=middle)) == ids_of(later)
+    last = (await store.read_all())[-1].position
+    assert await store.read_all(after=last) == []
+
+
+def ids_of(events: list[NewEvent]) -> list[uuid.UUID]:
+    return [e.event_id for e in events]
+
+
+async def test_head_position_is_the_last_event_read_all_returns(store: EventStore) -> None:
+    assert await store.head_position() == 0
+    await store.append("lead-1", [event(), event()], expected_version=0)
+    await store.append("lead-2", [event()], expected_version=0)
+    head = await store.head_position()
+    assert head == (await store.read_all())[-1].position
+    assert await store.read_all(after=head) == []
+
+
+async def test_the_latest_snapshot_wins_and_an_older_one_never_replaces_it(
+    store: EventStore,
+) -> None:
+    await store.save_snapshot(Snapshot("lead-1", 5, {"score": 50}))
+    await store.save_snapshot(Snapshot("lead-1", 10, {"score": 100}, schema_version=2))
+    await store.save_snapshot(Snapshot("lead-1", 7, {"score": 70}))  # a slow writer
+    assert await store.load_snapshot("lead-1") == Snapshot("lead-1", 10, {"score": 100}, 2)
+    await store.save_snapshot(Snapshot("lead-1", 10, {"score": 101}, schema_version=3))
+    assert await store.load_snapshot("lead-1") == Snapshot("lead-1", 10, {"score": 101}, 3)
+    assert await store.load_snapshot("lead-2") is None
+
+
+async def test_100_concurrent_appends_to_one_stream_have_one_winner_per_version(
+    store: EventStore,
+) -> None:
+    winners: dict[int, int] = {}
+    conflicts: list[tuple[int, int]] = []  # (expected, current) of each refused append
+
+    async def writer(number: int) -> None:
+        expected = await store.stream_version("hot")
+        while True:
+            try:
+                result = await store.append("hot", [event(writer=number)], expected)
+            except ConcurrencyError as exc:
+                conflicts.append((expected, exc.current_version))
+                expected = exc.current_version  # reload and retry, as a command handler does
+                continue
+            assert result.version not in winners
+            winners[result.version] = number
+            return
+
+    await asyncio.gather(*(writer(number) for number in range(100)))
+    assert sorted(winners) == list(range(1, 101))
+    loaded = await store.load("hot")
+    assert {e.version: e.data["writer"] for e in loaded} == winners  # no update lost
+    assert conflicts
+    assert all(current > expected for expected, current in conflicts)
+
+
+async def test_a_conflicting_append_fails_alone_among_concurrent_ones(store: EventStore) -> None:
+    await store.append("taken", [event()], expected_version=0)
+    outcomes = await asyncio.gather(
+        *(store.append(f"lead-{n}", [event()], 0) for n in range(10)),
+        store.append("taken", [event()], expected_version=0),
+        return_exceptions=True,
+    )
+    assert [type(o).__name__ for o in outcomes] == ["AppendResult"] * 10 + ["ConcurrencyError"]
+    assert len(await store.read_all()) == 11
+
+
+async def test_concurrent_appends_to_different_streams_all_land(store: EventStore) -> None:
+    results = await asyncio.gather(
+        *(store.append(f"lead-{n}", [event(n=n), event(n=n)], 0) for n in range(50))
+    )
+    assert all(r.version == 2 for r in results)
+    positions = [p for r in results for p in r.positions]
+    assert len(set(positions)) == 100
+    everything = await store.read_all(limit=1000)
+    assert sorted(e.position for e in everything) == sorted(positions)
+    for n in range(50):  # a stream's events stay in version order in the global order
+        versions = [e.version for e in everything if e.stream_id == f"lead-{n}"]
+        assert versions == [1, 2]
+
+
+async def test_a_store_answers_ping_and_closes_cleanly(store: EventStore) -> None:
+    await store.ping()
+    await store.append("lead-1", [event()], expected_version=0)
+    await store.close()
+    await store.close()
+
+
+# The migration runner: the same contract on both dialects.
+
+LEADS_TABLE = "CREATE TABLE lead_summaries (lead_id TEXT PRIMARY KEY, position BIGINT NOT NULL);\n"
+
+
+class ModuleMigrations:
+    """A throwaway package shipping a migration set, as projections or sagas will."""
+
+    def __init__(self, root: Path) -> None:
+        self.package = f"aic_test_module_{uuid.uuid4().hex[:8]}"
+        self.folder = root / self.package
+        for dialect in ("sqlite", "postgres"):
+            (self.folder / "sql" / dialect).mkdir(parents=True)
+        (self.folder / "__init__.py").write_text("")
+        self.set = MigrationSet("leads", self.package)
+
+    def write(self, file_name: str, script: str) -> None:
+        for dialect in ("sqlite", "postgres"):
+            (self.folder / "sql" / dialect / file_name).write_text(script)
+
+
+@pytest.fixture
+def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleMigrations:
+    monkeypatch.syspath_prepend(str(tmp_path / "packages"))
+    return ModuleMigrations(tmp_path / "packages")
+
+
+async def test_migrations_apply_once_and_running_them_again_applies_nothing(
+    database_url: str,
+) -> None:
+    assert await migrate(database_url, STORE) == ["eventstore/0001_event_store"]
+    assert await migrate(database_url, STORE) == []
+
+
+async def test_replicas_migrating_together_apply_each_migration_once(database_url: str) -> None:
+    runs = await asyncio.gather(*(migrate(database_url, STORE) for _ in range(4)))
+    assert sorted(label for run in runs for label in run) == ["eventstore/0001_event_store"]
+    store = await open_event_store(database_url)
+    try:
+        assert (await store.append("lead-1", [event()], 0)).version == 1
+    finally:
+        await store.close()
+
+
+async def test_a_module_adds_its_own_migration_set_and_later_migrations(
+    database_url: str, module: ModuleMigrations
+) -> None:
+    module.write("0001_lead_summaries.sql", LEADS_TABLE)
+    applied = await migrate(database_url, [*STORE, module.set])
+    assert applied == ["eventstore/0001_event_store", "leads/0001_lead_summaries"]
+    module.write("0002_score.sql", "ALTER TABLE lead_summaries ADD COLUMN score INTEGER;\n")
+    assert await migrate(database_url, [*STORE, module.set]) == ["leads/0002_score"]
+    assert await migrate(database_url, [*STORE, module.set]) == []
+
+
+async def test_a_migration_edited_after_it_was_applied_is_refused(
+    database_url: str, module: ModuleMigrations
+) -> None:
+    module.write("0001_lead_summaries.sql", LEADS_TABLE)
+    await migrate(database_url, [module.set])
+    module.write("0001_lead_summaries.sql", LEADS_TABLE.replace("BIGINT", "INTEGER"))
+    with pytest.raises(MigrationError, match="edited"):
+        await migrate(database_url, [module.set])
+
+
+async def test_a_failing_migration_leaves_nothing_half_applied(
+    database_url: str, module: ModuleMigrations
+) -> None:
+    module.write("0001_lead_summaries.sql", LEADS_TABLE + "CREATE TABLE broken (;\n")
+    with pytest.raises((sqlite3.Error, psycopg.Error)):
+        await migrate(database_url, [module.set])
+    module.write("0001_lead_summaries.sql", LEADS_TABLE)  # the table above was rolled back
+    assert await migrate(database_url, [module.set]) == ["leads/0001_lead_summaries"]
+
+
+async def test_a_misnamed_migration_file_is_refused(
+    database_url: str, module: ModuleMigrations
+) -> None:
+    module.write("1_lead_summaries.sql", LEADS_TABLE)
+    with pytest.raises(MigrationError, match=r"NNNN_name\.sql"):
+        await migrate(database_url, [module.set])

@@ -1,0 +1,60 @@
+"""A running backend app (lifespan, loops) on SQLite, or on PostgreSQL with Redis Streams."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from aic.backend.entrypoints.app import create_app
+from aic.backend.settings import BackendSettings
+from tests.support.services import free_ports
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        "sqlite",
+        pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
+    ],
+)
+def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    folder: Path = tmp_path_factory.mktemp("backend")
+    options: dict[str, Any] = {}
+    if request.param != "sqlite":
+        base: str = request.getfixturevalue("postgres_url")
+        database = f"api_{uuid.uuid4().hex[:8]}"
+        import psycopg
+
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{database}"')
+        options["database_url"] = base.rsplit("/", 1)[0] + f"/{database}"
+        options["redis_url"] = request.getfixturevalue("redis_url")
+        options["redis_prefix"] = request.getfixturevalue("redis_prefix") + f"{database}:"
+    settings = BackendSettings(
+        data_dir=folder,
+        ai_url=f"http://127.0.0.1:{free_ports(1)[0]}",
+        health_timeout_seconds=1.0,
+        **options,
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll ``check`` until it returns something truthy (read models follow commands)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout} s: {check}")
+        time.sleep(0.05)

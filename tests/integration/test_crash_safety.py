@@ -1,0 +1,101 @@
+"""Kill -9 the backend while 500 lead captures are in flight; retries make every lead exactly one."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.support.services import ServiceProcess, free_ports
+
+pytestmark = pytest.mark.slow
+
+LEADS = 500
+
+
+async def _capture_all(base: str, marker: str, keys: list[str], stop_after: int | None) -> set[int]:
+    """Send every capture (50 at a time); return the indexes that got a 202."""
+    done: set[int] = set()
+    limits = httpx2.Limits(max_connections=50)
+    async with httpx2.AsyncClient(base_url=base, timeout=10.0, limits=limits) as client:
+        semaphore = asyncio.Semaphore(50)
+
+        async def one(i: int) -> None:
+            async with semaphore:
+                form = {
+                    "email": f"lead{i}@crash-{marker}.example",
+                    "name": f"Lead {i}",
+                    "company": f"Crash {marker}",
+                }
+                try:
+                    response = await client.post(
+                        "/api/leads", json=form, headers={"Idempotency-Key": keys[i]}
+                    )
+                except httpx2.HTTPError:
+                    return
+                if response.status_code == 202:
+                    done.add(i)
+
+        await asyncio.gather(*(one(i) for i in range(len(keys))))
+    return done
+
+
+def test_every_lead_exists_exactly_once_after_a_crash_and_keyed_retries(tmp_path: Path) -> None:
+    port = free_ports(1)[0]
+    base = f"http://127.0.0.1:{port}"
+    env = {"AIC_DATA_DIR": str(tmp_path / "data"), "AIC_LOG_LEVEL": "warning"}
+    marker = uuid.uuid4().hex[:8]
+    keys = [f"{marker}-{i}" for i in range(LEADS)]
+    backend = ServiceProcess(["backend", "--port", str(port)], env, tmp_path / "b1.log")
+    backend.wait_until(f"{base}/api/health/live")
+
+    async def crash_midway() -> set[int]:
+        capture = asyncio.create_task(_capture_all(base, marker, keys, None))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            response = await asyncio.to_thread(
+                httpx2.get, f"{base}/api/events?limit=1000", timeout=5.0
+            )
+            if len(response.json()["events"]) >= LEADS // 5:
+                break
+        backend.process.send_signal(signal.SIGKILL)
+        return await capture
+
+    acknowledged = asyncio.run(crash_midway())
+    backend.stop()
+    assert 0 < len(acknowledged) < LEADS, "the crash should interrupt the captures"
+
+    restarted = ServiceProcess(["backend", "--port", str(port)], env, tmp_path / "b2.log")
+    try:
+        restarted.wait_until(f"{base}/api/health/live")
+        missing = [i for i in range(LEADS) if i not in acknowledged]
+        retried = asyncio.run(_capture_all(base, marker, keys, None))
+        assert retried == set(range(LEADS)), f"{LEADS - len(retried)} retries failed"
+        assert missing  # some were retried for real
+        deadline = time.monotonic() + 30
+        total = 0
+        while time.monotonic() < deadline:
+            page = httpx2.get(f"{base}/api/leads", params={"search": marker, "limit": 1}).json()
+            total = page["total"]
+            if total >= LEADS:
+                break
+            time.sleep(0.2)
+        assert total == LEADS  # the read model caught up, with no duplicate
+        captured: list[str] = []
+        after = 0
+        while True:
+            feed = httpx2.get(f"{base}/api/events", params={"after": after, "limit": 1000}).json()
+            if not feed["events"]:
+                break
+            captured += [e["data"]["email"] for e in feed["events"] if e["type"] == "LeadCaptured"]
+            after = feed["next_after"]
+        mine = [email for email in captured if marker in email]
+        assert len(mine) == len(set(mine)) == LEADS
+    finally:
+        restarted.stop()
