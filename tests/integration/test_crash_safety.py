@@ -1,4 +1,4 @@
-"""Kill -9 the backend while 500 lead captures are in flight; retries make every lead exactly one."""
+"""Kill -9 the backend amid 500 lead captures; keyed retries make each lead exist once."""
 
 from __future__ import annotations
 
