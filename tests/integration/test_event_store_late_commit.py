@@ -60,7 +60,7 @@ class Poller:
             await self._polled.wait_for(lambda: self.polls >= target)
 
     async def wait_for(self, count: int) -> None:
-        async with asyncio.timeout(5), self._polled:
+        async with asyncio.timeout(10), self._polled:
             await self._polled.wait_for(lambda: len(self.seen) >= count)
 
     def ids(self) -> list[uuid.UUID]:

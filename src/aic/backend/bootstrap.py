@@ -31,6 +31,7 @@ from aic.backend.adapters.sagas.timers import SqlSagaTimers
 from aic.backend.adapters.sql import SqlDatabase, open_database
 from aic.backend.adapters.tracking import SqlTrackingStore
 from aic.backend.adapters.transport.inprocess import InProcessEventTransport
+from aic.backend.adapters.webhooks import WebhookSender
 from aic.backend.application.background import BackgroundLoops, leased, poll_loop
 from aic.backend.application.bus import (
     CommandBus,
@@ -67,7 +68,7 @@ from aic.backend.wiring import (
     migrate_backend,
     projection_metrics,
 )
-from aic.security.service_keys import load_or_create_service_key
+from aic.security.service_keys import load_or_create_secret, load_or_create_service_key
 
 __all__ = ["BackendContainer", "bootstrap"]
 
@@ -93,6 +94,7 @@ class BackendContainer:
     relay: OutboxRelay
     sagas: SagaOrchestrator
     saga_views: SqlSagaReadModel
+    webhooks: WebhookSender
     loops: BackgroundLoops
     redis: redis_async.Redis | None = None
     _engagement_wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -198,7 +200,21 @@ async def bootstrap(
         )
         tracking = SqlTrackingStore(database)
         accounts = SqlAccountReadModel(database)
-        lead_deps = LeadSagaDependencies(repository, tracking, RuleBasedLeadScorer(), accounts)
+        lead_deps = LeadSagaDependencies(
+            repository,
+            tracking,
+            RuleBasedLeadScorer(),
+            accounts,
+            settings.qualify_threshold,
+            settings.nurture_threshold,
+        )
+        webhooks = WebhookSender(
+            database,
+            settings.webhook_url_list,
+            settings.webhook_secret or load_or_create_secret(settings.data_dir, "webhook_secret"),
+            frozenset(t.strip() for t in settings.webhook_events.split(",") if t.strip()),
+        )
+        stack.push_async_callback(webhooks.aclose)
         sagas = SagaOrchestrator(
             [
                 lead_qualification_saga(lead_deps),
@@ -233,6 +249,7 @@ async def bootstrap(
             relay=relay,
             sagas=sagas,
             saga_views=SqlSagaReadModel(database),
+            webhooks=webhooks,
             loops=BackgroundLoops(),
             redis=redis_client,
         )
@@ -246,6 +263,12 @@ async def bootstrap(
 def _add_loops(container: BackendContainer) -> None:
     loops, name = container.loops, consumer_name()
     groups = [f"projection:{p}" for p in container.projections.projections] + ["sagas"]
+    if container.webhooks.urls:
+        groups.append("webhooks")
+        webhooks = ConsumerGroupWorker(
+            container.transport, "webhooks", name, container.webhooks.handle
+        )
+        loops.add("webhooks", webhooks.run)
     if isinstance(container.transport, InProcessEventTransport):
         container.transport.expect_groups(groups)
     loops.add("outbox-relay", container.relay.run)

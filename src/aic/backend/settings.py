@@ -30,6 +30,24 @@ class BackendSettings(CommonSettings):
         default=None,
         description="Key the backend sends to ai; unset: the key generated into the data folder.",
     )
+    webhook_urls: str | None = Field(
+        default=None,
+        description="Comma-separated URLs that receive signed POSTs of selected events.",
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        description="HMAC key of the webhook signatures; unset: generated into the data folder.",
+    )
+    webhook_events: str = Field(
+        default="NotificationSent,LeadQualified,LeadAssigned,LeadConverted,ContentPublished",
+        description="Comma-separated event types sent to the webhooks (`*`: all).",
+    )
+    qualify_threshold: float = Field(
+        default=70.0, ge=0, le=100, description="A score at or above this qualifies a lead."
+    )
+    nurture_threshold: float = Field(
+        default=40.0, ge=0, le=100, description="Below this a lead is disqualified by routing."
+    )
     health_timeout_seconds: float = Field(
         default=2.0, gt=0, le=30, description="Time limit of each readiness probe."
     )
@@ -43,12 +61,24 @@ class BackendSettings(CommonSettings):
             raise ValueError("must start with sqlite://, postgresql:// or postgres://")
         return value
 
+    @field_validator("webhook_urls")
+    @classmethod
+    def _webhook_urls(cls, value: str | None) -> str | None:
+        for url in (value or "").split(","):
+            if url.strip() and not url.strip().startswith(("http://", "https://")):
+                raise ValueError("each URL must start with http:// or https://")
+        return value or None
+
     @field_validator("ai_url")
     @classmethod
     def _ai_url_scheme(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @property
+    def webhook_url_list(self) -> list[str]:
+        return [u.strip() for u in (self.webhook_urls or "").split(",") if u.strip()]
 
     @property
     def resolved_database_url(self) -> str:

@@ -43,6 +43,7 @@ MIGRATION_SETS: tuple[MigrationSet, ...] = (
     MigrationSet("readmodels", "aic.backend.adapters.readmodels"),
     MigrationSet("tracking", "aic.backend.adapters.tracking"),
     MigrationSet("sagas", "aic.backend.adapters.sagas"),
+    MigrationSet("webhooks", "aic.backend.adapters.webhooks"),
 )
 
 

@@ -118,7 +118,13 @@ def worker(
     configure_logging(f"worker-{kind}", settings.log_level, settings.log_format)
     loops = {
         "projections": ("projection:",),
-        "sagas": ("sagas", "saga-timer", "publication-scheduler", "engagement-signals"),
+        "sagas": (
+            "sagas",
+            "saga-timer",
+            "publication-scheduler",
+            "engagement-signals",
+            "webhooks",
+        ),
         "relay": ("outbox-relay",),
     }[kind]
 

@@ -12,15 +12,27 @@ from typing import Any
 
 from aic.backend.application.ports import AppendResult, NewEvent
 
-__all__ = ["AppendBatcher", "AppendRequest", "Outcome", "duplicate_result", "encode_json"]
+__all__ = [
+    "JSON",
+    "AppendBatcher",
+    "AppendRequest",
+    "Outcome",
+    "duplicate_result",
+    "encode_json",
+]
 
 Outcome = AppendResult | Exception  # what one append came to inside a batch
 WriteBatch = Callable[[list["AppendRequest"]], Awaitable[list[Outcome]]]
 
 
+# Built once: json.dumps with options builds an encoder per call. ASCII output escapes lone
+# surrogates and NULs, so the database (not the encoder) refuses them, for that append alone.
+JSON = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def encode_json(value: Mapping[str, Any]) -> str:
     """Compact JSON of a mapping; NaN and infinities refused (neither store accepts them)."""
-    return json.dumps(dict(value), separators=(",", ":"), allow_nan=False, ensure_ascii=False)
+    return JSON.encode(value if isinstance(value, dict) else dict(value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +57,11 @@ class AppendRequest:
         ids = [event.event_id for event in events]
         if len(set(ids)) != len(ids):
             raise ValueError("an append must not carry the same event id twice")
+        for event in events:
+            if not isinstance(event.type, str) or not event.type:
+                raise ValueError(f"an event type must be a non-empty string, not {event.type!r}")
+            if type(event.schema_version) is not int or event.schema_version < 1:
+                raise ValueError(f"schema_version must be an int >= 1: {event.schema_version!r}")
         return cls(
             stream_id,
             tuple(events),

@@ -1,6 +1,7 @@
 """Content routes: drafts, revisions, review, publication; public reads of what is live."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: the routes made in `_command_route` use local
+# types in their signatures, which FastAPI must see as objects, not strings.
 
 import uuid
 from collections.abc import Callable
