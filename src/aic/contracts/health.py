@@ -6,7 +6,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-__all__ = ["AIDetailedHealth", "DependencyHealth", "Liveness", "ProviderHealth", "Readiness"]
+__all__ = [
+    "AIDetailedHealth",
+    "DependencyHealth",
+    "Liveness",
+    "ProjectionHealth",
+    "ProviderHealth",
+    "Readiness",
+]
 
 
 class Liveness(BaseModel):
@@ -23,11 +30,21 @@ class DependencyHealth(BaseModel):
     error: str | None = None
 
 
+class ProjectionHealth(BaseModel):
+    """How far a read model has got: informative, it never makes the service unready."""
+
+    name: str
+    position: int = Field(description="Global position of the last event it applied")
+    behind: int = Field(description="Store head position minus that position (approximate)")
+    last_event_recorded_at: str | None
+
+
 class Readiness(BaseModel):
     status: Literal["ok", "degraded", "unavailable"]
     service: str
     version: str
     checks: dict[str, DependencyHealth]
+    projections: list[ProjectionHealth] = Field(default_factory=list)
 
 
 class ProviderHealth(BaseModel):

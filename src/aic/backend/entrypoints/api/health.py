@@ -6,11 +6,13 @@ from fastapi import APIRouter, Response
 
 from aic import __version__
 from aic.backend.entrypoints.api.deps import ContainerDep
-from aic.contracts.health import Liveness, Readiness
+from aic.contracts.health import Liveness, ProjectionHealth, Readiness
+from aic.observability.logging import get_logger
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/health", tags=["health"])
+log = get_logger("aic.health")
 
 
 @router.get("/live", summary="Liveness: the process answers")
@@ -29,4 +31,18 @@ async def ready(container: ContainerDep, response: Response) -> Readiness:
     report = await container.readiness.run()
     if report.status == "unavailable":
         response.status_code = 503
+        return report
+    try:
+        head = await container.store.head_position()
+        report.projections = [
+            ProjectionHealth(
+                name=p.name,
+                position=p.position,
+                behind=max(0, head - p.position),
+                last_event_recorded_at=p.last_recorded_at,
+            )
+            for p in await container.projections.status()
+        ]
+    except Exception as exc:  # informative only: readiness stands on the checks above
+        log.warning("projection_status_failed", error=repr(exc))
     return report
