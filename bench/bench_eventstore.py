@@ -286,6 +286,6 @@ async def _sqlite(smoke: bool, rounds: int, seconds: float) -> list[Result]:
 @benchmark("eventstore_appends")
 def eventstore_appends(smoke: bool) -> list[Result]:
     """Event store appends/s (PostgreSQL, SQLite) versus raw single-row INSERTs, same run."""
-    rounds, seconds = (1, 0.25) if smoke else (3, 2.5)
+    rounds, seconds = (1, 0.15) if smoke else (3, 2.5)
     results = asyncio.run(_postgres(smoke, rounds, seconds))
     return results + asyncio.run(_sqlite(smoke, rounds, seconds))

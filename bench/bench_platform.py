@@ -106,7 +106,7 @@ def _up_round(tmp: Path, number: int, run: PlatformRun, idle: float, requests: i
         f"{base['ai']}/health",
         *(f"{url}{path}" for url in portals for path in ("/", "/health")),
     ]
-    with Proc.aic(["up"], env, tmp / f"up-{number}.log") as up:
+    with Proc.aic(["up", "--no-seed"], env, tmp / f"up-{number}.log") as up:
         run.up_seconds.append(up.wait_ready(probes, timeout=60.0))
         hit(served, requests)
         time.sleep(idle)

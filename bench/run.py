@@ -21,7 +21,6 @@ if __package__ in (None, ""):  # `python bench/run.py`: make `bench` importable
 
 from rich.console import Console
 
-import bench.bench_eventstore  # noqa: F401 -- registers it (until listed in MODULES)
 from bench.harness import MODULES, REGISTRY, Result, print_table, write_json
 
 __all__ = ["main", "run"]

@@ -19,6 +19,7 @@ from aic.backend.adapters.eventstore import (
     MigrationSet,
     migrate,
     open_event_store,
+    run_migrations,
 )
 from aic.backend.application.ports import (
     ConcurrencyError,
@@ -28,6 +29,7 @@ from aic.backend.application.ports import (
     Snapshot,
     StoredEvent,
 )
+from aic.backend.settings import BackendSettings
 
 pytestmark = pytest.mark.anyio
 
@@ -243,6 +245,13 @@ def ids_of(events: list[NewEvent]) -> list[uuid.UUID]:
     return [e.event_id for e in events]
 
 
+async def test_reading_after_a_position_no_event_has_is_refused(store: EventStore) -> None:
+    await store.append("lead-1", [event()], expected_version=0)
+    [only] = await settled(store, 1)
+    with pytest.raises(ValueError, match="no event at position"):
+        await store.read_all(after=only.position + 1000)
+
+
 async def test_head_position_is_the_last_event_read_all_returns(store: EventStore) -> None:
     assert await store.head_position() == 0
     await store.append("lead-1", [event(), event()], expected_version=0)
@@ -356,6 +365,22 @@ async def test_migrations_apply_once_and_running_them_again_applies_nothing(
 ) -> None:
     assert await migrate(database_url, STORE) == ["eventstore/0001_event_store"]
     assert await migrate(database_url, STORE) == []
+
+
+async def test_run_migrations_creates_the_embedded_default_in_the_data_folder(
+    tmp_path: Path,
+) -> None:
+    settings = BackendSettings(data_dir=tmp_path / "data")
+    assert await run_migrations(settings) == ["eventstore/0001_event_store"]
+    assert await run_migrations(settings) == []
+    assert (tmp_path / "data" / "backend.db").exists()
+
+
+async def test_an_unknown_database_url_is_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported"):
+        await open_event_store("mysql://localhost/aic")
+    with pytest.raises(ValueError, match="not an SQLite file URL"):
+        await open_event_store("sqlite://:memory:")
 
 
 async def test_replicas_migrating_together_apply_each_migration_once(database_url: str) -> None:

@@ -19,7 +19,7 @@ class RunningPlatform:
     portals: dict[str, str]
 
 
-def start_platform(folder: Path, **extra_env: str) -> RunningPlatform:
+def start_platform(folder: Path, scheme: str = "http", **extra_env: str) -> RunningPlatform:
     backend_port, ai_port, *portal_ports = free_ports(2 + len(PORTALS))
     env = {
         "AIC_DATA_DIR": str(folder / "data"),
@@ -31,20 +31,22 @@ def start_platform(folder: Path, **extra_env: str) -> RunningPlatform:
         },
         **extra_env,
     }
-    process = ServiceProcess(["up", "--timeout", "60"], env, folder / "aic-up.log")
+    process = ServiceProcess(["up", "--timeout", "60", "--no-seed"], env, folder / "aic-up.log")
     platform = RunningPlatform(
         process=process,
-        backend=f"http://127.0.0.1:{backend_port}",
-        ai=f"http://127.0.0.1:{ai_port}",
+        backend=f"{scheme}://127.0.0.1:{backend_port}",
+        ai=f"{scheme}://127.0.0.1:{ai_port}",
         portals={
-            p.key: f"http://127.0.0.1:{port}" for p, port in zip(PORTALS, portal_ports, strict=True)
+            p.key: f"{scheme}://127.0.0.1:{port}"
+            for p, port in zip(PORTALS, portal_ports, strict=True)
         },
     )
+    verify = str(Path(extra_env["AIC_TLS_CA_FILE"])) if "AIC_TLS_CA_FILE" in extra_env else None
     try:
-        process.wait_until(f"{platform.backend}/api/health", timeout=60)
-        process.wait_until(f"{platform.ai}/health")
+        process.wait_until(f"{platform.backend}/api/health", timeout=60, verify=verify)
+        process.wait_until(f"{platform.ai}/health", verify=verify)
         for url in platform.portals.values():
-            process.wait_until(f"{url}/health")
+            process.wait_until(f"{url}/health", verify=verify)
     except BaseException:
         process.stop()
         raise

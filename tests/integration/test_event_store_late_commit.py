@@ -197,7 +197,7 @@ WRITER = textwrap.dedent(
 async def test_on_sqlite_two_processes_append_to_one_file_without_losing_anything(
     tmp_path: Path,
 ) -> None:
-    url, count = f"sqlite:///{tmp_path / 'events.db'}", 60
+    url, count = f"sqlite:///{tmp_path / 'events.db'}", 40
     writers = [
         await asyncio.create_subprocess_exec(
             sys.executable, "-c", WRITER, url, name, str(count), stdin=PIPE, stdout=PIPE

@@ -120,6 +120,12 @@ def test_a_crash_between_publish_and_checkpoint_publishes_again_and_is_applied_o
             checkpoints = MemoryCheckpointStore()
             try:
                 await append_amounts(store, range(1, 6))
+                # On PostgreSQL a reader sees events once no older transaction anywhere on
+                # the (shared) server is still open: wait until all five are readable.
+                for _ in range(500):
+                    if len(await store.read_all()) == 5:
+                        break
+                    await asyncio.sleep(0.02)
                 lease = FileLease(tmp_path / "outbox.lease")
                 crashing = OutboxRelay(store, transport, CrashOnSave(), lease)
                 with pytest.raises(ConnectionAbortedError):

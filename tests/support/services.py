@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -66,14 +67,17 @@ class ServiceProcess:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_until(self, url: str, timeout: float = 30.0, status: int = 200) -> httpx2.Response:
+    def wait_until(
+        self, url: str, timeout: float = 30.0, status: int = 200, verify: str | None = None
+    ) -> httpx2.Response:
         deadline = time.monotonic() + timeout
         last: str = "no answer"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"exited with {self.process.returncode}:\n{self.output()}")
             try:
-                response = httpx2.get(url, timeout=2.0)
+                tls = ssl.create_default_context(cafile=verify) if verify else True
+                response = httpx2.get(url, timeout=2.0, verify=tls)
                 if response.status_code == status:
                     return response
                 last = f"{response.status_code} {response.text[:300]}"

@@ -157,3 +157,22 @@ def test_large_responses_are_gzipped(client: TestClient) -> None:
     response = client.get("/big", headers={"accept-encoding": "gzip"})
     assert response.headers["content-encoding"] == "gzip"
     assert response.json()["text"].startswith("lead ")
+
+
+def test_error_responses_from_elsewhere_are_rewritten_as_json(tmp_path: Path) -> None:
+    from fastapi.staticfiles import StaticFiles
+
+    (tmp_path / "site.css").write_text("body { color: black; }")
+    app = FastAPI()
+    install_http_stack(app, CommonSettings())
+    app.mount("/static", StaticFiles(directory=tmp_path), name="static")
+    with TestClient(app) as client:
+        bad_range = client.get("/static/site.css", headers={"Range": "bytes=abc"})
+        beyond = client.get("/static/site.css", headers={"Range": "bytes=99999-"})
+        fine = client.get("/static/site.css")
+    assert bad_range.status_code == 400
+    _assert_error_shape(bad_range.json(), "bad_request")
+    assert beyond.status_code == 416
+    _assert_error_shape(beyond.json(), "requested_range_not_satisfiable")
+    assert fine.status_code == 200
+    assert fine.headers["content-type"].startswith("text/css")

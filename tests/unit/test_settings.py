@@ -85,11 +85,14 @@ def test_ai_reads_its_own_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.service_api_keys == "k1, k2"
 
 
-def test_tls_is_on_only_with_both_certificate_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tls_needs_both_certificate_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AIC_TLS_CERTFILE", "/tls/cert.pem")
-    assert not BackendSettings().tls_enabled
+    with pytest.raises(ValidationError, match="AIC_TLS_KEYFILE"):
+        BackendSettings()
     monkeypatch.setenv("AIC_TLS_KEYFILE", "/tls/key.pem")
-    assert BackendSettings().tls_enabled
+    settings = BackendSettings()
+    assert settings.tls_enabled
+    assert settings.missing_tls_files() == ["/tls/cert.pem", "/tls/key.pem"]
 
 
 def test_local_urls_reach_wildcard_listeners_through_loopback() -> None:

@@ -69,7 +69,7 @@ def _message_for(status_code: int, detail: Any) -> str:
     if isinstance(detail, str) and detail and detail != HTTPStatus(status_code).phrase:
         return detail
     return {
-        404: "No such resource. Check the path; the API is described at /openapi.json.",
+        404: "No such resource. Check the path against the service's OpenAPI document.",
         405: "This method is not allowed on this path.",
         413: "The request body is larger than this service accepts.",
     }.get(status_code, HTTPStatus(status_code).phrase if 100 <= status_code < 600 else "Error")

@@ -8,6 +8,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from aic.asgi.bodylimit import BodySizeLimitMiddleware
 from aic.asgi.errors import install_error_handlers
+from aic.asgi.jsonerrors import JsonErrorsMiddleware
 from aic.asgi.observe import ObservabilityMiddleware
 from aic.observability.metrics import HttpMetrics, render_metrics
 from aic.security.headers import SecurityHeadersMiddleware
@@ -25,11 +26,13 @@ def install_http_stack(
     """Wrap ``app``; the last middleware added is the outermost.
 
     Order, outside in: security headers (so even a crash response has them), observability
-    (correlation id, access log, metrics, JSON 500), body limit, gzip, then the app.
+    (correlation id, access log, metrics, JSON 500), JSON for any other error response,
+    body limit, gzip, then the app.
     """
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(JsonErrorsMiddleware)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.tls_enabled)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Collection
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ from aic.backend.application.sagas.lead_qualification import (
 )
 from aic.backend.application.sagas.scheduler import PublicationScheduler
 from aic.backend.application.serialization import EventCodec
+from aic.backend.demo.clock import seed_aware_clock
 from aic.backend.settings import BackendSettings
 from aic.backend.wiring import (
     build_query_bus,
@@ -150,7 +152,14 @@ async def bootstrap(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     async with AsyncExitStack() as stack:
         api_key = settings.service_api_key or load_or_create_service_key(settings.data_dir)
-        ai = AIServiceClient(settings.ai_url, api_key, timeout=settings.health_timeout_seconds * 5)
+        ai = AIServiceClient(
+            settings.ai_url,
+            api_key,
+            timeout=settings.health_timeout_seconds * 5,
+            verify=ssl.create_default_context(cafile=settings.tls_ca_file)
+            if settings.tls_ca_file
+            else True,
+        )
         stack.push_async_callback(ai.aclose)
         redis_client = None
         if settings.redis_url:
@@ -179,7 +188,8 @@ async def bootstrap(
             [logging_middleware(), metrics_middleware(registry), retry_on_conflict()]
         )
         repository = AggregateRepository(store, codec)
-        register_aggregate_handlers(commands, repository)
+        # The demo seed dates its facts in the past; any other command gets the real time.
+        register_aggregate_handlers(commands, repository, clock=seed_aware_clock())
         commands.after_commit(relay.notify)
 
         leads, content = SqlLeadReadModel(database), SqlContentReadModel(database)

@@ -1,14 +1,13 @@
-"""The ``aic`` command."""
+"""The ``aic`` command. Subcommands import their service only when run, so each child
+process of ``aic up`` loads just the service it runs."""
 
 from __future__ import annotations
+
+from typing import Annotated, Literal
 
 import typer
 
 from aic import __version__
-from aic.cli.config import settings
-from aic.cli.operations import migrate, projections_app, worker
-from aic.cli.serve import ai, backend, web
-from aic.cli.up import up
 
 __all__ = ["app", "main"]
 
@@ -18,14 +17,113 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.command()(up)
-app.command()(backend)
-app.command()(ai)
-app.command()(web)
-app.command()(settings)
-app.command()(migrate)
-app.command()(worker)
+projections_app = typer.Typer(help="Read models: status, and rebuilding from the event store.")
 app.add_typer(projections_app, name="projections")
+
+Host = Annotated[str | None, typer.Option(help="Listen address (default: the setting).")]
+Port = Annotated[int | None, typer.Option(help="Listen port (default: the setting).")]
+Workers = Annotated[
+    int, typer.Option(min=1, max=64, help="Worker processes; metrics add up across them.")
+]
+Reload = Annotated[bool, typer.Option(help="Restart on code changes (development only).")]
+
+
+@app.command()
+def up(
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for every service.")] = 60.0,
+    seed: Annotated[
+        bool, typer.Option(help="Load the demo company into an empty data folder first.")
+    ] = True,
+) -> None:
+    """Start backend, ai and the five portals; stop them all on Ctrl-C or SIGTERM."""
+    from aic.cli.up import run_up
+
+    run_up(timeout, seed)
+
+
+@app.command()
+def backend(
+    host: Host = None, port: Port = None, workers: Workers = 1, reload: Reload = False
+) -> None:
+    """Run the backend (:3100): business logic, event store, realtime, AI gateway."""
+    from aic.cli.serve import run_backend
+
+    run_backend(host, port, workers, reload)
+
+
+@app.command()
+def ai(host: Host = None, port: Port = None, workers: Workers = 1, reload: Reload = False) -> None:
+    """Run the ai service (:8000): LLMs, scoring, personalization, search, vectors."""
+    from aic.cli.serve import run_ai
+
+    run_ai(host, port, workers, reload)
+
+
+@app.command()
+def web(host: Host = None) -> None:
+    """Run the five portals: :3000 main, :3001 SMB, :3002 enterprise, :3003 Nexus, :3005 admin."""
+    from aic.cli.serve import run_web
+
+    run_web(host)
+
+
+@app.command()
+def settings(
+    values: Annotated[
+        bool, typer.Option("--values", help="Show the values in force (secrets masked).")
+    ] = False,
+) -> None:
+    """Print every AIC_* setting as a Markdown table (docs/settings.md is this output)."""
+    from aic.cli.config import show_settings
+
+    show_settings(values)
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the backend database (AIC_DATABASE_URL) up to date."""
+    from aic.cli.operations import run_migrate
+
+    run_migrate()
+
+
+@app.command()
+def seed() -> None:
+    """Load the demo company (articles, accounts, leads with histories); safe to run twice."""
+    from aic.cli.operations import run_seed
+
+    run_seed()
+
+
+@app.command()
+def worker(
+    kind: Annotated[
+        Literal["projections", "sagas", "relay"],
+        typer.Argument(help="What this process does: projections, sagas, or the outbox relay."),
+    ],
+) -> None:
+    """Run background work as its own process; replicas share it through Redis consumer groups."""
+    from aic.cli.operations import run_worker
+
+    run_worker(kind)
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each projection's position and how far behind the event store it is."""
+    from aic.cli.operations import run_projections_status
+
+    run_projections_status()
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    name: Annotated[str | None, typer.Argument(help="One projection; all when omitted.")] = None,
+) -> None:
+    """Empty read models and replay every stored event into them, with a progress bar."""
+    from aic.cli.operations import run_projections_rebuild
+
+    run_projections_rebuild(name)
 
 
 @app.command()

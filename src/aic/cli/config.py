@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from pydantic import ValidationError
@@ -12,7 +12,7 @@ from pydantic.fields import FieldInfo
 from aic.cli.output import settings_error
 from aic.cli.settings import PlatformSettings
 
-__all__ = ["settings", "settings_markdown"]
+__all__ = ["settings_markdown", "show_settings"]
 
 _SECRET_WORDS = ("key", "secret", "password", "token")
 # Defaults that depend on other settings, in the words of the docs.
@@ -55,12 +55,7 @@ def _shown(name: str, value: Any) -> str:
     return str(value)
 
 
-def settings(
-    values: Annotated[
-        bool, typer.Option("--values", help="Show the values in force (secrets masked).")
-    ] = False,
-) -> None:
-    """Print every AIC_* setting as a Markdown table (docs/settings.md is this output)."""
+def show_settings(values: bool) -> None:
     if not values:
         typer.echo(settings_markdown(), nl=False)
         return

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Annotated, Literal
 
-import typer
 from pydantic import ValidationError
 from rich.progress import (
     BarColumn,
@@ -24,9 +22,13 @@ from aic.backend.wiring import migrate_backend
 from aic.cli.output import console, fail, settings_error
 from aic.observability.logging import configure_logging
 
-__all__ = ["migrate", "projections_app", "worker"]
-
-projections_app = typer.Typer(help="Read models: status, and rebuilding from the event store.")
+__all__ = [
+    "run_migrate",
+    "run_projections_rebuild",
+    "run_projections_status",
+    "run_seed",
+    "run_worker",
+]
 
 
 def _settings() -> BackendSettings:
@@ -36,8 +38,7 @@ def _settings() -> BackendSettings:
         settings_error(exc)
 
 
-def migrate() -> None:
-    """Bring the backend database (AIC_DATABASE_URL) up to date."""
+def run_migrate() -> None:
     settings = _settings()
     configure_logging("cli", "warning", settings.log_format)
     applied = asyncio.run(migrate_backend(settings))
@@ -48,9 +49,7 @@ def migrate() -> None:
         console.print("the schema is up to date")
 
 
-@projections_app.command("status")
-def projections_status() -> None:
-    """Each projection's position and how far behind the event store it is."""
+def run_projections_status() -> None:
     settings = _settings()
     configure_logging("cli", "warning", settings.log_format)
 
@@ -69,11 +68,7 @@ def projections_status() -> None:
     console.print(table)
 
 
-@projections_app.command("rebuild")
-def projections_rebuild(
-    name: Annotated[str | None, typer.Argument(help="One projection; all when omitted.")] = None,
-) -> None:
-    """Empty read models and replay every stored event into them, with a progress bar."""
+def run_projections_rebuild(name: str | None) -> None:
     settings = _settings()
     configure_logging("cli", "warning", settings.log_format)
 
@@ -101,13 +96,7 @@ def projections_rebuild(
     asyncio.run(run())
 
 
-def worker(
-    kind: Annotated[
-        Literal["projections", "sagas", "relay"],
-        typer.Argument(help="What this process does: projections, sagas, or the outbox relay."),
-    ],
-) -> None:
-    """Run background work as its own process; replicas share it through Redis consumer groups."""
+def run_worker(kind: str) -> None:
     settings = _settings()
     if settings.redis_url is None:
         fail(
@@ -138,3 +127,49 @@ def worker(
             await stop.wait()
 
     asyncio.run(run())
+
+
+def _seed(settings: BackendSettings) -> None:
+    from aic.backend.demo.seed import seed_demo
+
+    async def run() -> None:
+        async with bootstrap(settings, run_loops=False) as container:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+            ) as progress:
+                tasks: dict[str, TaskID] = {}
+
+                def report(stage: str, done: int, total: int) -> None:
+                    if stage not in tasks:
+                        tasks[stage] = progress.add_task(stage, total=total)
+                    progress.update(tasks[stage], completed=done, total=total)
+
+                result = await seed_demo(container.commands, container.tracking, progress=report)
+            console.print(result.summary())
+            if result.refused:
+                fail(f"{len(result.refused)} demo steps were refused; see above.", 1)
+
+    asyncio.run(run())
+
+
+def run_seed() -> None:
+    settings = _settings()
+    configure_logging("cli", "warning", settings.log_format)
+    _seed(settings)
+
+
+def seed_if_empty(settings: BackendSettings) -> None:
+    """``aic up`` on an empty data folder loads the demo company first."""
+
+    async def empty() -> bool:
+        async with bootstrap(settings, run_loops=False) as container:
+            return await container.store.head_position() == 0
+
+    configure_logging("cli", "warning", settings.log_format)
+    if asyncio.run(empty()):
+        console.print("empty data folder: loading the demo company (aic up --no-seed skips it)")
+        _seed(settings)

@@ -8,9 +8,7 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
-from typing import Annotated
 
-import typer
 import uvicorn
 from pydantic import ValidationError
 
@@ -20,19 +18,11 @@ from aic.cli.output import fail, settings_error
 from aic.observability.logging import configure_logging
 from aic.observability.metrics import MULTIPROCESS_ENV
 from aic.settings import CommonSettings
-from aic.web.server import serve_portals
 from aic.web.settings import WebSettings
 
-__all__ = ["ai", "backend", "web"]
+__all__ = ["run_ai", "run_backend", "run_web"]
 
 _SRC = Path(__file__).resolve().parent.parent
-
-Host = Annotated[str | None, typer.Option(help="Listen address (default: the setting).")]
-Port = Annotated[int | None, typer.Option(help="Listen port (default: the setting).")]
-Workers = Annotated[
-    int, typer.Option(min=1, max=64, help="Worker processes; metrics add up across them.")
-]
-Reload = Annotated[bool, typer.Option(help="Restart on code changes (development only).")]
 
 
 def _export(**values: object) -> None:
@@ -48,6 +38,9 @@ def _run_uvicorn(
 ) -> None:  # fmt: skip
     if reload and workers > 1:
         fail("--reload runs one process: drop --workers, or drop --reload.")
+    missing = settings.missing_tls_files()
+    if missing:
+        fail(f"TLS file(s) not found: {', '.join(missing)}; fix AIC_TLS_CERTFILE/KEYFILE/CA_FILE.")
     configure_logging(service, settings.log_level, settings.log_format)
     # Several processes (workers, or the reloader's child) write metrics to files that
     # /metrics adds up; one process keeps them in memory.
@@ -79,10 +72,7 @@ def _run_uvicorn(
             shutil.rmtree(os.environ.pop(MULTIPROCESS_ENV), ignore_errors=True)
 
 
-def backend(
-    host: Host = None, port: Port = None, workers: Workers = 1, reload: Reload = False
-) -> None:
-    """Run the backend (:3100): business logic, event store, realtime, AI gateway."""
+def run_backend(host: str | None, port: int | None, workers: int, reload: bool) -> None:
     _export(backend_host=host, backend_port=port)
     try:
         settings = BackendSettings()
@@ -101,8 +91,7 @@ def backend(
     )  # fmt: skip
 
 
-def ai(host: Host = None, port: Port = None, workers: Workers = 1, reload: Reload = False) -> None:
-    """Run the ai service (:8000): LLMs, scoring, personalization, search, vectors."""
+def run_ai(host: str | None, port: int | None, workers: int, reload: bool) -> None:
     _export(ai_host=host, ai_port=port)
     try:
         settings = AISettings()
@@ -114,11 +103,12 @@ def ai(host: Host = None, port: Port = None, workers: Workers = 1, reload: Reloa
     )  # fmt: skip
 
 
-def web(host: Host = None) -> None:
-    """Run the five portals: :3000 main, :3001 SMB, :3002 enterprise, :3003 Nexus, :3005 admin."""
+def run_web(host: str | None) -> None:
     _export(web_host=host)
     try:
         settings = WebSettings()
     except ValidationError as exc:
         settings_error(exc)
+    from aic.web.server import serve_portals
+
     asyncio.run(serve_portals(settings))

@@ -6,9 +6,7 @@ import os
 import signal
 import sys
 import time
-from typing import Annotated
 
-import typer
 from pydantic import ValidationError
 from rich.table import Table
 
@@ -17,7 +15,7 @@ from aic.cli.settings import PlatformSettings, local_url
 from aic.cli.supervisor import Child, Supervisor
 from aic.web.portals import PORTALS, portal_port
 
-__all__ = ["up"]
+__all__ = ["run_up"]
 
 
 def _children(settings: PlatformSettings) -> list[Child]:
@@ -58,14 +56,15 @@ def _url_table(settings: PlatformSettings) -> Table:
     return table
 
 
-def up(
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for every service.")] = 60.0,
-) -> None:
-    """Start backend, ai and the five portals; stop them all on Ctrl-C or SIGTERM."""
+def run_up(timeout: float, seed: bool) -> None:
     try:
         settings = PlatformSettings()
     except ValidationError as exc:
         settings_error(exc)
+    if seed:
+        from aic.cli.operations import seed_if_empty
+
+        seed_if_empty(settings)
     supervisor = Supervisor(_children(settings), _environment(settings))
 
     def request_stop(signum: int, _frame: object) -> None:

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from aic import __version__
 from aic.asgi import install_http_stack
 from aic.contracts.health import Liveness
+from aic.settings import local_url
 from aic.web.portals import PORTALS, Portal, portal_port
 from aic.web.settings import WebSettings
 
@@ -31,9 +32,12 @@ def create_portal_app(portal: Portal, settings: WebSettings) -> FastAPI:
     )
     install_http_stack(app, settings)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
-    siblings = [(p, f"http://{settings.web_host}:{portal_port(settings, p)}/") for p in PORTALS]
+    tls = settings.tls_enabled
+    siblings = [
+        (p, local_url(settings.web_host, portal_port(settings, p), tls=tls) + "/") for p in PORTALS
+    ]
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse)
     async def home(request: Request) -> HTMLResponse:
         return templates.TemplateResponse(
             request,
@@ -41,7 +45,7 @@ def create_portal_app(portal: Portal, settings: WebSettings) -> FastAPI:
             {"portal": portal, "siblings": siblings, "version": __version__},
         )
 
-    @app.get("/health")
+    @app.api_route("/health", methods=["GET", "HEAD"])
     async def health() -> Liveness:
         return Liveness(service=f"web-{portal.key}", version=__version__)
 

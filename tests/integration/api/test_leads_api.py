@@ -60,7 +60,10 @@ def test_a_retry_with_the_same_key_returns_the_first_lead(api: TestClient) -> No
     assert reused.json()["error"]["code"] == "idempotency_key_reused"
 
 
-def test_bad_input_is_refused_with_field_paths(api: TestClient) -> None:
+def test_bad_input_is_refused_with_field_paths_and_stores_nothing(api: TestClient) -> None:
+    after_position = 0
+    while events := api.get(f"/api/events?after={after_position}&limit=1000").json()["events"]:
+        after_position = events[-1]["position"]
     unknown = api.post("/api/leads", json={**FORM, "favourite_colour": "blue"})
     assert unknown.status_code == 422
     fields = {d["field"] for d in unknown.json()["error"]["details"]}
@@ -71,6 +74,14 @@ def test_bad_input_is_refused_with_field_paths(api: TestClient) -> None:
     assert bad_key.status_code == 422
     assert api.get("/api/leads/no-such-lead").status_code == 404
     assert api.get("/api/leads?limit=100000").status_code == 422
+    oversized = api.post("/api/leads", json={**FORM, "message": "x" * 2_000_000})
+    assert oversized.status_code == 413
+    not_json = api.post(
+        "/api/leads", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert not_json.status_code == 422
+    new_events = api.get(f"/api/events?after={after_position}&limit=1000").json()["events"]
+    assert [e for e in new_events if e["type"] == "LeadCaptured"] == []  # none reached the store
 
 
 def test_lifecycle_commands_and_their_refusals(api: TestClient) -> None:

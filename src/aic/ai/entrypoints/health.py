@@ -13,7 +13,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", summary="Liveness: the process answers")
+@router.api_route("/health", methods=["GET", "HEAD"], summary="Liveness: the process answers")
 async def health() -> Liveness:
     return Liveness(service="ai", version=__version__)
 

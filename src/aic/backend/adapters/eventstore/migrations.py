@@ -132,6 +132,8 @@ async def migrate(database_url: str, sets: Sequence[MigrationSet]) -> list[str]:
 
 async def run_migrations(settings: BackendSettings) -> list[str]:
     """Bring the backend's database (``AIC_DATABASE_URL``) up to date."""
+    if settings.database_url is None:  # the embedded default: its folder may not exist yet
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     return await migrate(settings.resolved_database_url, BACKEND_MIGRATIONS)
 
 

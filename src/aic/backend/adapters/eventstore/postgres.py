@@ -61,10 +61,14 @@ class ConnectionPool:
         connection = await psycopg.AsyncConnection.connect(
             self._url, autocommit=True, connect_timeout=self._connect_timeout
         )
-        # Every query of the store has an index path. psycopg prepares a statement after a
-        # few runs and PostgreSQL may then keep one plan: made while the table was still
-        # small, a sequential scan would stay and cost O(rows) per append or read.
-        await connection.execute("SET enable_seqscan = off")
+        try:
+            # Every query of the store has an index path. psycopg prepares a statement after a
+            # few runs and PostgreSQL may then keep one plan: made while the table was still
+            # small, a sequential scan would stay and cost O(rows) per append or read.
+            await connection.execute("SET enable_seqscan = off")
+        except BaseException:
+            await connection.close()
+            raise
         return connection
 
     @asynccontextmanager
@@ -121,18 +125,19 @@ class PostgresEventStore:
         self._batcher = AppendBatcher(self._write, max_events=max_batch_events)
 
     async def _write(self, requests: list[AppendRequest]) -> list[Outcome]:
-        if self._writer is None or self._writer.closed:
-            self._writer = await self._pool.open()
+        writer = self._writer
+        if writer is None or writer.closed:
+            writer = self._writer = await self._pool.open()
             # One statement, run over and over: plan it once; planning it anew for each batch
             # (a custom plan) would take about as long as running it.
-            await self._writer.execute("SET plan_cache_mode = force_generic_plan")
+            await writer.execute("SET plan_cache_mode = force_generic_plan")
         try:
-            return await write_appends(self._writer, requests)
-        except (psycopg.OperationalError, psycopg.InterfaceError):
-            # The connection failed, maybe mid-commit: callers retry with the same event ids,
-            # which is safe (idempotent); the next batch opens a new connection.
-            await self._writer.close()
-            raise
+            return await write_appends(writer, requests)
+        finally:
+            # A connection that failed, maybe mid-commit, is dropped: callers retry with the
+            # same event ids, which is safe (idempotent); the next batch opens a new one.
+            if writer.info.transaction_status != TransactionStatus.IDLE:
+                await writer.close()
 
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
@@ -165,7 +170,11 @@ class PostgresEventStore:
         return int(rows[0][0])
 
     async def read_all(self, after: int = 0, limit: int = 500) -> list[StoredEvent]:
-        """Events after the one at position ``after`` in the global order (see the class)."""
+        """Events after the one at position ``after`` in the global order (see the class).
+
+        ``after`` must be 0 or a position that ``read_all`` or ``head_position`` returned: an
+        ``AppendResult`` position may lie beyond events that are still to commit before it.
+        """
         if after < 0 or limit < 1:
             raise ValueError("after must be >= 0 and limit >= 1")
         params = {"after": after, "limit": limit}

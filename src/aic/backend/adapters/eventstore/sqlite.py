@@ -205,14 +205,23 @@ class SQLiteEventStore:
         return int(version)
 
     async def read_all(self, after: int = 0, limit: int = 500) -> list[StoredEvent]:
+        """Events after position ``after`` (0 or a position read), in position order."""
         if after < 0 or limit < 1:
             raise ValueError("after must be >= 0 and limit >= 1")
-        rows = await self._reader.run(
-            lambda c: c.execute(
+
+        def read(c: sqlite3.Connection) -> tuple[list[Any], bool]:
+            rows = c.execute(
                 f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",  # noqa: S608 -- constant column list
                 (after, limit),
             ).fetchall()
-        )
+            known = bool(rows) or not after
+            if not known:
+                known = c.execute("SELECT 1 FROM events WHERE position = ?", (after,)).fetchone()
+            return rows, bool(known)
+
+        rows, known = await self._reader.run(read)
+        if not known:  # a made-up position would otherwise look like "nothing new" forever
+            raise ValueError(f"no event at position {after}; resume from a position read")
         return [_event(row) for row in rows]
 
     async def head_position(self) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import httpx2
 
 from aic.observability.correlation import CORRELATION_HEADER, current_correlation_id
@@ -21,7 +23,7 @@ class AIServiceClient:
         api_key: str,
         *,
         timeout: float = 10.0,
-        verify: bool | str = True,
+        verify: bool | ssl.SSLContext = True,
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self._http = httpx2.AsyncClient(

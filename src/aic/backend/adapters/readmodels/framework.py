@@ -9,6 +9,7 @@ per-stream record serialises two consumers working on the same stream.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,17 @@ class ProjectionStatus:
     updated_at: str | None
 
 
+_CHECKPOINT = (
+    "INSERT INTO projection_checkpoints (projection, position, last_recorded_at, updated_at) "
+    "VALUES (:p, :pos, :rec, :now) ON CONFLICT (projection) DO UPDATE SET "
+    "position = CASE WHEN projection_checkpoints.position > excluded.position "
+    "THEN projection_checkpoints.position ELSE excluded.position END, "
+    "updated_at = excluded.updated_at"
+)
+_CHECKPOINT_APPLIED = _CHECKPOINT + ", last_recorded_at = excluded.last_recorded_at"
+_CHECKPOINT_PASSED = _CHECKPOINT  # an event it does not read: not "last applied"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -74,6 +86,7 @@ class ProjectionEngine:
         self.codec = codec
         self.projections = {p.name: p for p in projections}
         self._lock = " FOR UPDATE" if database.dialect == "postgresql" else ""
+        self._passed_at: dict[str, float] = {}
 
     def projection(self, name: str) -> Projection:
         try:
@@ -89,6 +102,7 @@ class ProjectionEngine:
         """
         projection = self.projection(name)
         if not projection.reads(stored.stream_id):
+            await self._passed(name, stored)
             return 0
         async with self.database.transaction() as tx:
             await tx.execute(
@@ -114,18 +128,26 @@ class ProjectionEngine:
             self.on_applied(name, batch[-1])
         return len(batch)
 
-    async def _advance(self, tx: SqlTransaction, name: str, last: StoredEvent) -> None:
+    async def _passed(self, name: str, event: StoredEvent) -> None:
+        """An event the projection does not read still moves its position (at most once a
+        second, outside any row change), so "how far behind" means the whole store."""
+        now = time.monotonic()
+        if now - self._passed_at.get(name, 0.0) < 1.0:
+            return
+        self._passed_at[name] = now
+        async with self.database.transaction() as tx:
+            await self._advance(tx, name, event, keep_recorded=True)
+
+    async def _advance(
+        self, tx: SqlTransaction, name: str, last: StoredEvent, *, keep_recorded: bool = False
+    ) -> None:
         await tx.execute(
             "UPDATE projection_streams SET version = :v WHERE projection = :p AND stream_id = :s",
             {"v": last.version, "p": name, "s": last.stream_id},
         )
         recorded = last.recorded_at.isoformat().replace("+00:00", "Z")
         await tx.execute(
-            "INSERT INTO projection_checkpoints (projection, position, last_recorded_at, "
-            "updated_at) VALUES (:p, :pos, :rec, :now) ON CONFLICT (projection) DO UPDATE SET "
-            "position = CASE WHEN projection_checkpoints.position > excluded.position "
-            "THEN projection_checkpoints.position ELSE excluded.position END, "
-            "last_recorded_at = excluded.last_recorded_at, updated_at = excluded.updated_at",
+            _CHECKPOINT_PASSED if keep_recorded else _CHECKPOINT_APPLIED,
             {"p": name, "pos": last.position, "rec": recorded, "now": _now()},
         )
 

@@ -19,7 +19,14 @@ from aic.backend.domain import lead_commands as lc
 from aic.backend.domain.leads import Lead
 from aic.backend.domain.notifications import SendNotification
 
-__all__ = ["LeadSagaDependencies", "lead_qualification_saga", "lead_rescoring_saga"]
+__all__ = [
+    "SEED_ACTOR",
+    "LeadSagaDependencies",
+    "lead_qualification_saga",
+    "lead_rescoring_saga",
+]
+
+SEED_ACTOR = "system:seed"  # the demo data's actor: its leads already carry their outcomes
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,8 @@ def lead_qualification_saga(deps: LeadSagaDependencies) -> SagaDefinition:
         return {"notified": str(assignee or "role:sales")}
 
     def starts(event: StoredEvent) -> tuple[str, dict[str, Any]] | None:
+        if event.metadata.actor == SEED_ACTOR:  # demo leads come with their outcome
+            return None
         data = dict(event.data)
         return f"lead-qualification-{data['lead_id']}", data
 
@@ -101,6 +110,8 @@ def lead_qualification_saga(deps: LeadSagaDependencies) -> SagaDefinition:
 
 def lead_rescoring_saga(deps: LeadSagaDependencies) -> SagaDefinition:
     def starts(event: StoredEvent) -> tuple[str, dict[str, Any]] | None:
+        if event.metadata.actor == SEED_ACTOR:
+            return None
         lead_id = str(event.data["lead_id"])
         return f"lead-rescoring-{lead_id}-{event.event_id.hex[:12]}", {"lead_id": lead_id}
 

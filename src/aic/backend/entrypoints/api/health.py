@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/health", tags=["health"])
 log = get_logger("aic.health")
 
 
-@router.get("/live", summary="Liveness: the process answers")
+@router.api_route("/live", methods=["GET", "HEAD"], summary="Liveness: the process answers")
 async def live() -> Liveness:
     return Liveness(service="backend", version=__version__)
 

@@ -1,0 +1,177 @@
+"""Open-loop paced ``POST /api/leads`` and the p99 of the projection-lag histogram.
+
+``paced_leads`` sends command ``i`` at ``begin + i / rate`` whatever the answers do (open
+loop), with at most ``bound`` requests in flight: a command whose turn comes while the
+bound is reached is not sent and counted as skipped, so an overloaded backend shows as a
+lower achieved rate rather than as a queue inside the load generator. Every
+``sample_every``-th accepted lead is then polled with ``GET /api/leads/{id}`` until it is
+readable: the time from its 202 to that 200 is the lag a client sees (polling every ``poll``
+seconds, or a tenth of the time waited so far if longer, so resolution is ~10% plus one GET).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import time
+from dataclasses import dataclass, field
+
+import httpx2
+
+from bench.backend_proc import LEAD
+from bench.pgtemp import count_rows
+
+__all__ = ["Paced", "Quantile", "lag_histogram", "lagging_streams", "p99", "paced_leads"]
+
+_SERIES = re.compile(r"^aic_backend_projection_lag_seconds_bucket\{([^}]*)\} (\S+)$", re.M)
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
+_LAGGING = """SELECT count(*) FROM (
+    SELECT stream_id, max(version) AS version FROM events
+    WHERE stream_id LIKE 'lead-%%' AND position <= %s GROUP BY stream_id) AS e
+LEFT JOIN projection_streams AS p ON p.projection = 'leads' AND p.stream_id = e.stream_id
+WHERE coalesce(p.version, 0) < e.version"""
+
+
+@dataclass
+class Paced:
+    rate: float  # offered, commands/s
+    seconds: float  # the schedule's length
+    scheduled: int = 0
+    accepted: int = 0
+    errors: int = 0
+    skipped: int = 0  # not sent: ``bound`` requests were in flight at its turn
+    last_answer: float = 0.0  # seconds from the start to the last 202
+    max_slip_ms: float = 0.0  # how late the generator itself sent a command
+    visible_ms: list[float] = field(default_factory=list)
+    invisible: int = 0  # sampled leads still not readable after the timeout
+    client_cpu_s: float = 0.0
+
+    @property
+    def achieved(self) -> float:
+        return self.accepted / max(self.seconds, self.last_answer) if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Quantile:
+    value: float  # seconds, interpolated linearly inside its bucket
+    lower: float  # the bucket's bounds
+    upper: float
+    count: int  # observations between the two scrapes
+
+
+def lag_histogram(base_url: str, projection: str = "leads") -> dict[float, float]:
+    """Cumulative bucket counts (``le`` → count) of ``projection`` from ``/metrics``."""
+    text = httpx2.get(f"{base_url}/metrics", timeout=10.0).text
+    found: dict[float, float] = {}
+    for labels, value in _SERIES.findall(text):
+        named = dict(_LABEL.findall(labels))
+        if named.get("projection") == projection:
+            found[float(named["le"])] = float(value)
+    return found
+
+
+def p99(before: dict[float, float], after: dict[float, float], q: float = 0.99) -> Quantile:
+    """The ``q`` quantile of what was observed between two scrapes of the histogram."""
+    bounds = sorted(after)
+    cumulative = [after[b] - before.get(b, 0.0) for b in bounds]
+    total = cumulative[-1] if cumulative else 0.0
+    if total <= 0:
+        return Quantile(math.nan, 0.0, 0.0, 0)
+    target, lower, below = q * total, 0.0, 0.0
+    for bound, count in zip(bounds, cumulative, strict=True):
+        if count >= target:
+            if math.isinf(bound):  # beyond the last finite bucket: only its bound is known
+                return Quantile(lower, lower, bound, int(total))
+            value = lower + (bound - lower) * (target - below) / max(count - below, 1e-12)
+            return Quantile(value, lower, bound, int(total))
+        lower, below = bound, count
+    return Quantile(math.nan, lower, math.inf, int(total))
+
+
+def lagging_streams(database_url: str, head: int) -> int:
+    """Lead streams whose events up to position ``head`` the leads projection has not all
+    applied yet (0: caught up)."""
+    found = count_rows(database_url, _LAGGING, (head,))
+    return found[0] if found else 0
+
+
+async def _paced(
+    url: str, rate: float, seconds: float, bound: int, sample_every: int, poll: float
+) -> Paced:
+    run = Paced(rate, seconds, scheduled=max(1, round(rate * seconds)))
+    limits = httpx2.Limits(max_connections=bound, max_keepalive_connections=bound)
+    readers = httpx2.Limits(max_connections=16, max_keepalive_connections=16)
+    in_flight = 0
+    tasks: set[asyncio.Task[None]] = set()
+    cpu = time.process_time()
+    async with (
+        httpx2.AsyncClient(limits=limits, timeout=10.0) as client,
+        httpx2.AsyncClient(limits=readers, timeout=5.0) as reader,
+    ):
+        begin = time.monotonic()
+
+        async def watch(lead_id: str, since: float) -> None:
+            deadline = since + 10.0
+            while time.monotonic() < deadline:
+                try:
+                    response = await reader.get(f"{url}/api/leads/{lead_id}")
+                except httpx2.HTTPError:
+                    response = None
+                waited = time.monotonic() - since
+                if response is not None and response.status_code == 200:
+                    run.visible_ms.append(waited * 1000)
+                    return
+                await asyncio.sleep(max(poll, waited / 10))  # resolution ~10% of the wait
+            run.invisible += 1
+
+        async def send(number: int) -> None:
+            nonlocal in_flight
+            try:
+                response = await client.post(f"{url}/api/leads", json=LEAD)
+            except httpx2.HTTPError:
+                run.errors += 1
+                return
+            finally:
+                in_flight -= 1
+            if response.status_code != 202:
+                run.errors += 1
+                return
+            answered = time.monotonic()
+            run.accepted += 1
+            run.last_answer = max(run.last_answer, answered - begin)
+            if number % sample_every == 0:
+                await watch(str(response.json()["id"]), answered)
+
+        for number in range(run.scheduled):
+            delay = begin + number / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            else:
+                run.max_slip_ms = max(run.max_slip_ms, -delay * 1000)
+            if in_flight >= bound:
+                run.skipped += 1
+                continue
+            in_flight += 1
+            task = asyncio.create_task(send(number))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:  # answers still due, and sampled leads still being polled
+            await asyncio.wait(set(tasks), timeout=15.0)
+        for task in set(tasks):
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    run.client_cpu_s = time.process_time() - cpu
+    return run
+
+
+def paced_leads(
+    url: str,
+    rate: float,
+    seconds: float,
+    *,
+    bound: int = 64,
+    sample_every: int = 20,
+    poll: float = 0.005,
+) -> Paced:
+    return asyncio.run(_paced(url, rate, seconds, bound, sample_every, poll))
