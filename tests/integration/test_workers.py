@@ -104,3 +104,14 @@ def test_several_backend_workers_without_redis_are_refused(
     assert "AIC_REDIS_URL" in output
     assert "in-process event bus" in output
     backend.stop()
+
+
+def test_reload_mode_serves_and_stops_cleanly(tmp_path: Path, workers_env: dict[str, str]) -> None:
+    port = free_ports(1)[0]
+    ai = ServiceProcess(["ai", "--reload", "--port", str(port)], workers_env, tmp_path / "r.log")
+    try:
+        ai.wait_until(f"http://127.0.0.1:{port}/health")
+        text = httpx2.get(f"http://127.0.0.1:{port}/metrics").text
+        assert "aic_ai_requests_total" in text  # multiprocess mode: the reloader's child
+    finally:
+        assert ai.stop() == 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import ssl
 import sys
 import time
 
+import httpx2
 from pydantic import ValidationError
 from rich.table import Table
 
@@ -56,6 +58,27 @@ def _url_table(settings: PlatformSettings) -> Table:
     return table
 
 
+def _warn_if_degraded(settings: PlatformSettings) -> None:
+    """Ready but degraded (say ai unreachable over TLS): say so instead of looking fine."""
+    url = local_url(settings.backend_host, settings.backend_port, tls=settings.tls_enabled)
+    try:
+        verify: ssl.SSLContext | bool = (
+            ssl.create_default_context(cafile=settings.tls_ca_file)
+            if settings.tls_ca_file
+            else not settings.tls_enabled
+        )
+        report = httpx2.get(f"{url}/api/health", timeout=5.0, verify=verify).json()
+    except (httpx2.HTTPError, ValueError):
+        return
+    down = [
+        f"{n} ({c.get('error')})"
+        for n, c in report.get("checks", {}).items()
+        if c["status"] == "down"
+    ]
+    if down:
+        console.print(f"[yellow]warning:[/] backend is {report['status']}: {', '.join(down)}")
+
+
 def run_up(timeout: float, seed: bool) -> None:
     try:
         settings = PlatformSettings()
@@ -92,6 +115,7 @@ def run_up(timeout: float, seed: bool) -> None:
         if missing:
             fail(f"not ready after {timeout:g} s: {', '.join(missing)}; see the log above.", 1)
         console.print(_url_table(settings))
+        _warn_if_degraded(settings)
         console.print(f"all ready in {time.monotonic() - begin:.1f} s; Ctrl-C stops everything.")
         while not supervisor.stopping.wait(0.5):
             crashed = supervisor.exited()

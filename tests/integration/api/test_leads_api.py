@@ -130,3 +130,23 @@ def test_the_audit_feed_pages_through_stored_events(api: TestClient) -> None:
     seen = {e["event_id"] for e in first["events"]}
     assert not seen & {e["event_id"] for e in after["events"]}
     assert all(e["metadata"]["actor"] for e in first["events"])
+
+
+def test_text_no_database_can_store_is_a_422_not_a_500(api: TestClient) -> None:
+    nul = api.post("/api/leads", json={**FORM, "name": "Nul\u0000Byte"})
+    assert nul.status_code == 422
+    assert nul.json()["error"]["details"][0]["field"] == "body.name"
+    surrogate = api.post(
+        "/api/leads",
+        content=b'{"email": "s@s.example", "name": "\\ud800"}',
+        headers={"content-type": "application/json"},
+    )
+    assert surrogate.status_code == 422
+    assert api.get("/api/leads?search=%00").status_code == 422
+    assert api.get("/api/content/slug%00").status_code == 422
+    track = api.post(
+        "/api/track",
+        json={"events": [{"kind": "click", "visitor_id": "v1", "properties": {"k": "a\u0000"}}]},
+    ).json()
+    assert track["accepted"] == 0
+    assert track["rejected"][0]["errors"][0]["field"] == "properties.k"

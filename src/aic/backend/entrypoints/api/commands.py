@@ -13,6 +13,7 @@ from aic.backend.bootstrap import BackendContainer
 from aic.backend.domain.messages import Command
 from aic.backend.entrypoints.api.auth import Principal
 from aic.backend.entrypoints.api.lead_schemas import AcceptedCommand
+from aic.backend.entrypoints.api.storable import require_storable
 from aic.observability.correlation import current_correlation_id
 
 __all__ = ["IdempotencyKey", "accepted", "send"]
@@ -48,6 +49,7 @@ async def send(
     body: Any = None,
 ) -> AcceptedCommand:
     """Dispatch ``command``; the key's request hash covers the route and the body."""
+    require_storable(body)
     route = getattr(request.scope.get("route"), "path", request.url.path)
     metadata = EventMetadata(
         correlation_id=current_correlation_id(),

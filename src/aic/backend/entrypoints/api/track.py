@@ -14,6 +14,7 @@ from aic.asgi.errors import validation_details
 from aic.backend.application.tracking import TrackedEvent
 from aic.backend.entrypoints.api.auth import Principal, authorize
 from aic.backend.entrypoints.api.deps import ContainerDep
+from aic.backend.entrypoints.api.storable import unstorable_fields
 
 __all__ = ["router"]
 
@@ -81,6 +82,18 @@ async def track(
             item = _EVENT.validate_python(raw)
         except PydanticValidationError as exc:
             rejected.append(Rejected(index=index, errors=validation_details(exc.errors())))
+            continue
+        unstorable = unstorable_fields(raw, "")
+        if unstorable:
+            errors = [
+                {
+                    "field": f.lstrip("."),
+                    "message": "unstorable character",
+                    "type": "unstorable_text",
+                }
+                for f in unstorable
+            ]
+            rejected.append(Rejected(index=index, errors=errors))
             continue
         data = item.model_dump(exclude={"occurred_at", "event_id"})
         good.append(
