@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import httpx2
+import psycopg
 import pytest
 
 from tests.support.services import ServiceProcess, free_ports
@@ -45,10 +46,34 @@ async def _capture_all(base: str, marker: str, keys: list[str], stop_after: int 
     return done
 
 
-def test_every_lead_exists_exactly_once_after_a_crash_and_keyed_retries(tmp_path: Path) -> None:
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
+    ]
+)
+def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    env = {"AIC_DATA_DIR": str(tmp_path / "data"), "AIC_LOG_LEVEL": "warning"}
+    if request.param == "sqlite":
+        return env
+    base: str = request.getfixturevalue("postgres_url")
+    name = f"crash_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    prefix: str = request.getfixturevalue("redis_prefix")
+    return env | {
+        "AIC_DATABASE_URL": base.rsplit("/", 1)[0] + f"/{name}",
+        "AIC_REDIS_URL": request.getfixturevalue("redis_url"),
+        "AIC_REDIS_PREFIX": f"{prefix}{name}:",
+    }
+
+
+def test_every_lead_exists_exactly_once_after_a_crash_and_keyed_retries(
+    tmp_path: Path, backend_env: dict[str, str]
+) -> None:
     port = free_ports(1)[0]
     base = f"http://127.0.0.1:{port}"
-    env = {"AIC_DATA_DIR": str(tmp_path / "data"), "AIC_LOG_LEVEL": "warning"}
+    env = backend_env
     marker = uuid.uuid4().hex[:8]
     keys = [f"{marker}-{i}" for i in range(LEADS)]
     backend = ServiceProcess(["backend", "--port", str(port)], env, tmp_path / "b1.log")
