@@ -49,6 +49,7 @@ def receiver() -> Iterator[Receiver]:
     running = Receiver(fail_first=2)
     yield running
     running.server.shutdown()
+    running.server.server_close()
 
 
 def test_events_are_delivered_signed_after_retries_and_logged(
