@@ -13,7 +13,8 @@ __all__ = ["router"]
 router = APIRouter(tags=["health"])
 
 
-@router.api_route("/health", methods=["GET", "HEAD"], summary="Liveness: the process answers")
+@router.head("/health", include_in_schema=False)
+@router.get("/health", summary="Liveness: the process answers (HEAD too)")
 async def health() -> Liveness:
     return Liveness(service="ai", version=__version__)
 

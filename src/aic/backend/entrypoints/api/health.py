@@ -15,7 +15,8 @@ router = APIRouter(prefix="/api/health", tags=["health"])
 log = get_logger("aic.health")
 
 
-@router.api_route("/live", methods=["GET", "HEAD"], summary="Liveness: the process answers")
+@router.head("/live", include_in_schema=False)
+@router.get("/live", summary="Liveness: the process answers (HEAD too)")
 async def live() -> Liveness:
     return Liveness(service="backend", version=__version__)
 
