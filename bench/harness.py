@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 # Modules (under bench/) whose import registers benchmarks; later issues append theirs.
-MODULES: tuple[str, ...] = ("bench.bench_platform", "bench.bench_eventstore", "bench.bench_backend")
+MODULES: tuple[str, ...] = ("bench.bench_platform", "bench.bench_eventstore")
 
 Better = Literal["lower", "higher"]
 
