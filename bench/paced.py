@@ -6,7 +6,8 @@ bound is reached is not sent and counted as skipped, so an overloaded backend sh
 lower achieved rate rather than as a queue inside the load generator. Every
 ``sample_every``-th accepted lead is then polled with ``GET /api/leads/{id}`` until it is
 readable: the time from its 202 to that 200 is the lag a client sees (polling every ``poll``
-seconds, or a tenth of the time waited so far if longer, so resolution is ~10% plus one GET).
+seconds, or a fifth of the time waited so far if longer: resolution ~20% plus one GET; at
+most ``_WATCHERS`` leads at once, further samples are left out and counted).
 """
 
 from __future__ import annotations
@@ -22,7 +23,18 @@ import httpx2
 from bench.backend_proc import LEAD
 from bench.pgtemp import count_rows
 
-__all__ = ["Paced", "Quantile", "lag_histogram", "lagging_streams", "p99", "paced_leads"]
+__all__ = [
+    "VISIBLE_TIMEOUT",
+    "Paced",
+    "Quantile",
+    "lag_histogram",
+    "lagging_streams",
+    "p99",
+    "paced_leads",
+]
+
+VISIBLE_TIMEOUT = 10.0  # seconds a sampled lead is polled for at most
+_WATCHERS = 8  # sampled leads polled at once at most: the polling must not load the backend
 
 _SERIES = re.compile(r"^aic_backend_projection_lag_seconds_bucket\{([^}]*)\} (\S+)$", re.M)
 _LABEL = re.compile(r'(\w+)="([^"]*)"')
@@ -44,12 +56,18 @@ class Paced:
     last_answer: float = 0.0  # seconds from the start to the last 202
     max_slip_ms: float = 0.0  # how late the generator itself sent a command
     visible_ms: list[float] = field(default_factory=list)
-    invisible: int = 0  # sampled leads still not readable after the timeout
+    invisible: int = 0  # sampled leads still not readable after ``VISIBLE_TIMEOUT`` s
+    unsampled: int = 0  # samples left out: ``_WATCHERS`` were being polled already
     client_cpu_s: float = 0.0
 
     @property
     def achieved(self) -> float:
         return self.accepted / max(self.seconds, self.last_answer) if self.seconds else 0.0
+
+    def visible_quantile(self, q: float) -> float:
+        """Milliseconds; ``inf`` when it falls among the leads never seen in time."""
+        seen = sorted(self.visible_ms) + [math.inf] * self.invisible
+        return seen[min(len(seen) - 1, int(q * len(seen)))] if seen else math.nan
 
 
 @dataclass(frozen=True)
@@ -102,7 +120,7 @@ async def _paced(
     run = Paced(rate, seconds, scheduled=max(1, round(rate * seconds)))
     limits = httpx2.Limits(max_connections=bound, max_keepalive_connections=bound)
     readers = httpx2.Limits(max_connections=16, max_keepalive_connections=16)
-    in_flight = 0
+    in_flight = watching = 0
     tasks: set[asyncio.Task[None]] = set()
     cpu = time.process_time()
     async with (
@@ -112,7 +130,15 @@ async def _paced(
         begin = time.monotonic()
 
         async def watch(lead_id: str, since: float) -> None:
-            deadline = since + 10.0
+            nonlocal watching
+            watching += 1
+            deadline = since + VISIBLE_TIMEOUT
+            try:
+                await poll_until_visible(lead_id, since, deadline)
+            finally:
+                watching -= 1
+
+        async def poll_until_visible(lead_id: str, since: float, deadline: float) -> None:
             while time.monotonic() < deadline:
                 try:
                     response = await reader.get(f"{url}/api/leads/{lead_id}")
@@ -122,7 +148,7 @@ async def _paced(
                 if response is not None and response.status_code == 200:
                     run.visible_ms.append(waited * 1000)
                     return
-                await asyncio.sleep(max(poll, waited / 10))  # resolution ~10% of the wait
+                await asyncio.sleep(max(poll, waited / 5))  # resolution ~20% of the wait
             run.invisible += 1
 
         async def send(number: int) -> None:
@@ -141,6 +167,9 @@ async def _paced(
             run.accepted += 1
             run.last_answer = max(run.last_answer, answered - begin)
             if number % sample_every == 0:
+                if watching >= _WATCHERS:
+                    run.unsampled += 1
+                    return
                 await watch(str(response.json()["id"]), answered)
 
         for number in range(run.scheduled):

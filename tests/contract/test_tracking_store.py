@@ -105,3 +105,17 @@ def test_properties_round_trip_as_json(database_url: str) -> None:
         assert dict(event.properties) == {"button": "cta", "n": 3}
 
     _run(database_url, scenario)
+
+
+def test_anonymous_signals_neither_crowd_out_a_leads_nor_linger(database_url: str) -> None:
+    async def scenario(store: SqlTrackingStore) -> None:
+        anonymous = [_event(100 + n, visitor=f"anon{n}", path="/pricing") for n in range(150)]
+        await store.append(anonymous, "2026-11-10T00:00:00Z")
+        await store.link_visitor("v1", "lead-1", "2026-11-10T00:00:00Z")
+        await store.append([_event(1, path="/pricing")], "2026-11-10T00:01:00Z")
+        pending = await store.pending_signals(limit=100)
+        assert [(p.event_id, p.lead_ids) for p in pending] == [("e1", ("lead-1",))]
+        assert await store.expire_unlinked("2026-11-10T00:00:30Z") == 150
+        assert await store.expire_unlinked("2026-11-10T00:00:30Z") == 0
+
+    _run(database_url, scenario)

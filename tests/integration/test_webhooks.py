@@ -63,10 +63,10 @@ def test_events_are_delivered_signed_after_retries_and_logged(
         webhook_events="LeadCaptured",
     )
     with TestClient(create_app(settings)) as api:
-        api.app.state.container.webhooks.backoff = 0.01  # type: ignore[attr-defined]
+        api.app.state.container.webhooks.backoff = 0.05  # type: ignore[attr-defined]
         lead = api.post("/api/leads", json={"email": "hook@hooks.example", "name": "Hook"})
         event_id = lead.json()["events"][0]
-        eventually(lambda: len(receiver.received) >= 3)
+        eventually(lambda: len(receiver.received) >= 3, timeout=20)
         headers, body = receiver.received[-1]
         assert headers["X-AIC-Event-Id"] == event_id
         assert headers["X-AIC-Event-Type"] == "LeadCaptured"
@@ -83,3 +83,25 @@ def test_events_are_delivered_signed_after_retries_and_logged(
             (3, 204),
         ]
         assert len(receiver.received) == 3  # delivered once: no more after the success
+
+
+def test_a_receiver_that_is_down_does_not_hold_up_the_platform(tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_ports(1)[0]}/hook"
+    settings = BackendSettings(
+        data_dir=tmp_path,
+        ai_url=f"http://127.0.0.1:{free_ports(1)[0]}",
+        webhook_urls=closed,
+        webhook_events="*",
+    )
+    with TestClient(create_app(settings)) as api:
+        ids = [
+            api.post("/api/leads", json={"email": f"d{n}@down.example", "name": "D"}).json()["id"]
+            for n in range(3)
+        ]
+        for lead_id in ids:  # read models and sagas carry on while deliveries wait
+            eventually(
+                lambda lead_id=lead_id: (
+                    api.get(f"/api/sagas/lead-qualification-{lead_id}").json().get("status")
+                    == "completed"
+                )
+            )

@@ -274,11 +274,14 @@ def _add_loops(container: BackendContainer) -> None:
     loops, name = container.loops, consumer_name()
     groups = [f"projection:{p}" for p in container.projections.projections] + ["sagas"]
     if container.webhooks.urls:
-        groups.append("webhooks")
+        groups.append("webhooks")  # it only queues deliveries: it cannot stall the bus
         webhooks = ConsumerGroupWorker(
             container.transport, "webhooks", name, container.webhooks.handle
         )
         loops.add("webhooks", webhooks.run)
+        sender = poll_loop("webhook-delivery", container.webhooks.deliver_due, 0.5)
+        lease = lease_for("webhook-delivery", container.settings, container.redis)
+        loops.add("webhook-delivery", leased(lease, sender))
     if isinstance(container.transport, InProcessEventTransport):
         container.transport.expect_groups(groups)
     loops.add("outbox-relay", container.relay.run)

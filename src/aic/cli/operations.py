@@ -113,6 +113,7 @@ def run_worker(kind: str) -> None:
             "publication-scheduler",
             "engagement-signals",
             "webhooks",
+            "webhook-delivery",
         ),
         "relay": ("outbox-relay",),
     }[kind]

@@ -34,13 +34,9 @@ class EngagementSignals:
     async def run_once(self, limit: int = 100) -> int:
         """Handle pending signals; return how many commands were sent."""
         sent = 0
-        now = datetime.now(UTC)
+        cutoff = datetime.now(UTC) - self.unlinked_grace
+        await self.tracking.expire_unlinked(cutoff.isoformat().replace("+00:00", "Z"))
         for signal in await self.tracking.pending_signals(limit):
-            if not signal.lead_ids:
-                received = datetime.fromisoformat(signal.received_at.replace("Z", "+00:00"))
-                if now - received > self.unlinked_grace:
-                    await self.tracking.mark_signal(signal.event_id, "ignored")
-                continue
             for lead_id in signal.lead_ids:
                 command = RecordLeadEngagement(
                     lead_id=lead_id,

@@ -150,7 +150,10 @@ def parse_timestamp(value: object, field: str = "now") -> datetime:
             pass
         else:
             if parsed.tzinfo is not None:
-                return parsed.astimezone(UTC)
+                try:
+                    return parsed.astimezone(UTC)
+                except OverflowError:  # an offset that pushes it past year 1 or 9999
+                    pass
     raise _invalid(field, f"{field} must be an ISO-8601 time with a UTC offset", value)
 
 

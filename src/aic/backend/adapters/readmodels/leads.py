@@ -29,6 +29,17 @@ _STATUS = {
     "LeadConverted": "converted",
     "LeadLost": "lost",
 }
+# The order of LeadState.status in the domain: the first that applies wins.
+_DERIVE_STATUS = (
+    "UPDATE leads SET status = CASE "
+    "WHEN outcome IS NOT NULL THEN outcome "
+    "WHEN routing = 'disqualified' THEN 'disqualified' "
+    "WHEN assigned_to IS NOT NULL THEN 'assigned' "
+    "WHEN routing IS NOT NULL THEN routing "
+    "WHEN score IS NOT NULL THEN 'scored' "
+    "WHEN segment IS NOT NULL THEN 'enriched' "
+    "ELSE 'captured' END WHERE lead_id = :lead_id"
+)
 _SORTS = {
     "captured_at": "captured_at ASC",
     "-captured_at": "captured_at DESC",
@@ -65,7 +76,6 @@ class LeadProjection(Projection):
                     "free_mail": event.free_mail,
                     "disposable": event.disposable,
                     "segment": event.segment,
-                    "status": "enriched",
                 }
             case ev.LeadScored():
                 changes = {
@@ -76,19 +86,21 @@ class LeadProjection(Projection):
             case ev.LeadAssigned():
                 changes = {"assigned_to": event.account_id}
             case ev.LeadConverted():
-                changes = {"status": "converted", "deal_value": event.deal_value}
-            case ev.LeadDisqualified() | ev.LeadLost():
-                changes = {"status": _STATUS[event.type], "close_reason": event.reason}
+                changes = {"outcome": "converted", "deal_value": event.deal_value}
+            case ev.LeadLost():
+                changes = {"outcome": "lost", "close_reason": event.reason}
+            case ev.LeadDisqualified():
+                changes = {"routing": "disqualified", "close_reason": event.reason}
             case ev.LeadQualified() | ev.LeadMovedToNurturing():
-                changes = {"status": _STATUS[event.type]}
+                changes = {"routing": _STATUS[event.type]}
         if not isinstance(event, ev.LeadCaptured):
-            sets = ", ".join(f"{column} = :{column}" for column in changes)
-            sets = f"{sets}, " if sets else ""
+            sets = "".join(f"{column} = :{column}, " for column in changes)
             await tx.execute(
-                f"UPDATE leads SET {sets}updated_at = :updated_at, version = :version "  # noqa: S608
-                "WHERE lead_id = :lead_id",
+                f"UPDATE leads SET {sets}updated_at = :updated_at, "  # noqa: S608 - columns
+                "version = :version WHERE lead_id = :lead_id",
                 {**changes, "updated_at": occurred, "version": stored.version, "lead_id": lead_id},
             )
+            await tx.execute(_DERIVE_STATUS, {"lead_id": lead_id})
         await tx.execute(
             "INSERT INTO lead_history (lead_id, version, event_type, data, actor, occurred_at) "
             "VALUES (:lead_id, :version, :event_type, :data, :actor, :occurred_at)",

@@ -128,9 +128,10 @@ class SqlTrackingStore:
 
     async def pending_signals(self, limit: int = 100) -> list[PendingSignal]:
         rows = await self.database.fetch_all(
+            # Only signals of visitors who are leads: unlinked ones must not crowd them out.
             "SELECT e.event_id, e.signal, e.visitor_id, e.occurred_at, e.received_at, "
             "l.lead_id FROM tracking_events e "
-            "LEFT JOIN visitor_links l ON l.visitor_id = e.visitor_id "
+            "JOIN visitor_links l ON l.visitor_id = e.visitor_id "
             "WHERE e.signal_state = 'pending' ORDER BY e.position LIMIT :limit",
             {"limit": limit},
         )
@@ -149,6 +150,16 @@ class SqlTrackingStore:
                 lead_ids=leads,
             )
         return list(signals.values())
+
+    async def expire_unlinked(self, received_before: str) -> int:
+        """Signals of visitors who did not become leads in time are history, not news."""
+        async with self.database.transaction() as tx:
+            return await tx.execute(
+                "UPDATE tracking_events SET signal_state = 'ignored' "
+                "WHERE signal_state = 'pending' AND received_at < :before AND NOT EXISTS "
+                "(SELECT 1 FROM visitor_links l WHERE l.visitor_id = tracking_events.visitor_id)",
+                {"before": received_before},
+            )
 
     async def mark_signal(self, event_id: str, state: Literal["handled", "ignored"]) -> None:
         async with self.database.transaction() as tx:

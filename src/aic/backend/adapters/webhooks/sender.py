@@ -8,13 +8,12 @@ delivery is at least once.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx2
 
@@ -28,14 +27,21 @@ __all__ = ["WebhookSender", "signature"]
 _log = get_logger("aic.webhooks")
 
 
+def _now(later: float = 0.0) -> str:
+    """UTC ISO text (comparable as text in both databases), ``later`` seconds from now."""
+    return (datetime.now(UTC) + timedelta(seconds=later)).isoformat()
+
+
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return f"sha256={digest.hexdigest()}"
 
 
 class WebhookSender:
-    """Sends each selected event to every URL; raises if one URL keeps failing, so the
-    event stays unacknowledged and the bus hands it again later (then dead-letters it)."""
+    """Queues each selected event for every URL (``handle``, called by the bus consumer),
+    then delivers due ones (``deliver_due``, a leased loop): attempts back off exponentially,
+    up to ``attempts``; every attempt is logged. A receiver that is down never holds up the
+    event bus, and a queued delivery survives restarts."""
 
     def __init__(
         self,
@@ -44,8 +50,8 @@ class WebhookSender:
         secret: str,
         event_types: frozenset[str],
         *,
-        attempts: int = 3,
-        backoff: float = 0.5,
+        attempts: int = 8,
+        backoff: float = 1.0,
         timeout: float = 5.0,
         transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
@@ -63,50 +69,55 @@ class WebhookSender:
     async def handle(self, event: StoredEvent) -> None:
         if not self.wants(event):
             return
-        body = json.dumps(event_to_dict(event), separators=(",", ":")).encode()
-        failures = []
-        for url in self.urls:
-            if not await self._deliver(url, event, body):
-                failures.append(url)
-        if failures:
-            raise ConnectionError(f"webhook delivery failed for {', '.join(failures)}")
+        body = json.dumps(event_to_dict(event), separators=(",", ":"))
+        async with self.database.transaction() as tx:
+            for url in self.urls:
+                await tx.execute(
+                    "INSERT INTO webhook_outbox (event_id, url, body, event_type, "
+                    "next_attempt_at) VALUES (:e, :u, :b, :t, :now) ON CONFLICT DO NOTHING",
+                    {"e": str(event.event_id), "u": url, "b": body, "t": event.type, "now": _now()},
+                )
 
-    async def _deliver(self, url: str, event: StoredEvent, body: bytes) -> bool:
-        event_id = str(event.event_id)
-        done = await self.database.fetch_one(
-            "SELECT 1 AS ok FROM webhook_deliveries WHERE event_id = :e AND url = :u "
-            "AND delivered = :yes",
-            {"e": event_id, "u": url, "yes": True},
+    async def deliver_due(self, limit: int = 50) -> int:
+        """Send what is due; return how many attempts were made."""
+        due = await self.database.fetch_all(
+            "SELECT event_id, url, body, event_type, attempts FROM webhook_outbox "
+            "WHERE state = 'pending' AND next_attempt_at <= :now "
+            "ORDER BY next_attempt_at LIMIT :limit",
+            {"now": _now(), "limit": limit},
         )
-        if done:
-            return True  # delivered before a crash or a redelivery: not again
-        previous = await self.database.fetch_one(
-            "SELECT COALESCE(MAX(attempt), 0) AS n FROM webhook_deliveries "
-            "WHERE event_id = :e AND url = :u",
-            {"e": event_id, "u": url},
-        )
-        attempt = int(previous["n"]) if previous else 0
-        for round_ in range(self.attempts):
-            attempt += 1
-            status, error = await self._post(url, event, body)
+        for row in due:
+            attempt = int(row["attempts"]) + 1
+            status, error = await self._post(
+                row["url"], row["event_id"], row["event_type"], row["body"].encode()
+            )
             delivered = status is not None and 200 <= status < 300
-            await self._log_attempt(event_id, url, attempt, status, error, delivered)
+            await self._log_attempt(row["event_id"], row["url"], attempt, status, error, delivered)
             if delivered:
-                return True
-            if round_ + 1 < self.attempts:
-                await asyncio.sleep(self.backoff * 2**round_)
-        _log.warning("webhook_failed", url=url, event_id=event_id, attempts=attempt)
-        return False
+                state, next_at = "delivered", _now()
+            elif attempt >= self.attempts:
+                state, next_at = "failed", _now()
+                _log.warning("webhook_failed", url=row["url"], event_id=row["event_id"])
+            else:
+                state = "pending"
+                next_at = _now(self.backoff * 2 ** (attempt - 1))
+            async with self.database.transaction() as tx:
+                await tx.execute(
+                    "UPDATE webhook_outbox SET attempts = :a, state = :s, next_attempt_at = :n "
+                    "WHERE event_id = :e AND url = :u",
+                    {"a": attempt, "s": state, "n": next_at, "e": row["event_id"], "u": row["url"]},
+                )
+        return len(due)
 
     async def _post(
-        self, url: str, event: StoredEvent, body: bytes
+        self, url: str, event_id: str, event_type: str, body: bytes
     ) -> tuple[int | None, str | None]:
         timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "aic-webhooks/1",
-            "X-AIC-Event-Id": str(event.event_id),
-            "X-AIC-Event-Type": event.type,
+            "X-AIC-Event-Id": event_id,
+            "X-AIC-Event-Type": event_type,
             "X-AIC-Timestamp": timestamp,
             "X-AIC-Signature": signature(self.secret, timestamp, body),
         }
@@ -131,7 +142,7 @@ class WebhookSender:
                     "s": status,
                     "err": error,
                     "d": delivered,
-                    "at": datetime.now(UTC).isoformat(),
+                    "at": _now(),
                 },
             )
 

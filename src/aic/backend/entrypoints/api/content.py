@@ -64,8 +64,7 @@ async def create_draft(
 ) -> AcceptedCommand:  # fmt: skip
     scope = f"{principal.actor}:{idempotency_key}"
     content_id = str(derived_id("content", scope) if idempotency_key else uuid.uuid4())
-    if not idempotency_key:
-        await _slug_free(container, body.slug, None)
+    await _slug_free(container, body.slug, content_id)
     command = cc.CreateContentDraft(
         content_id=content_id, actor=principal.actor, **body.model_dump()
     )

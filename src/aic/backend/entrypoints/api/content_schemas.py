@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 __all__ = [
     "AIDraftRequest",
@@ -53,7 +61,19 @@ class AIDraftRequest(Strict):
 
     provider: Word = Field(examples=["local-composer"])
     model: Word = Field(examples=["composer-1"])
-    prompt_parameters: dict[str, Any] = Field(default_factory=dict)
+    prompt_parameters: dict[str, Any] = Field(
+        default_factory=dict, description="At most 10 levels deep and 20 kB as JSON"
+    )
+
+    @field_validator("prompt_parameters")
+    @classmethod
+    def _bounded(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if _depth(value) > 10:
+            raise ValueError("nested more than 10 levels deep")
+        if len(json.dumps(value, default=str)) > 20_000:
+            raise ValueError("larger than 20 kB as JSON")
+        return value
+
     title: Title
     body_markdown: Body
     summary: Summary | None = None
@@ -74,3 +94,11 @@ class RejectRequest(Strict):
 
 class ScheduleRequest(Strict):
     publish_at: AwareDatetime = Field(examples=["2026-12-01T09:00:00Z"])
+
+
+def _depth(value: Any, level: int = 0) -> int:
+    """Nesting depth, stopping early once it passes any sane bound."""
+    if level > 11 or not isinstance(value, dict | list):
+        return level
+    items = value.values() if isinstance(value, dict) else value
+    return max((_depth(item, level + 1) for item in items), default=level + 1)

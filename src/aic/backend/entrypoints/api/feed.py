@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from aic.asgi import ApiError
 from aic.backend.entrypoints.api.auth import Principal, authorize
 from aic.backend.entrypoints.api.deps import ContainerDep
 
@@ -36,10 +37,20 @@ class Feed(BaseModel):
 async def feed(
     container: ContainerDep,
     _: Annotated[Principal, Depends(authorize("events:read"))],
-    after: Annotated[int, Query(ge=0, description="0: from the beginning")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="0: from the beginning; else a position")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Feed:
-    stored = await container.store.read_all(after=after, limit=limit)
+    try:
+        stored = await container.store.read_all(after=after, limit=limit)
+    except ValueError:  # no event has that position
+        raise ApiError(
+            422,
+            "unknown_position",
+            f"No event has position {after}: use 0 or a position this feed returned.",
+            {"after": after},
+        ) from None
     events = [
         FeedEvent(
             position=e.position,

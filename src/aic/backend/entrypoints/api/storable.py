@@ -1,7 +1,8 @@
-"""Text no database can store (NUL, unpaired surrogates) is refused with 422, never a 500."""
+"""Values no database can store (NUL, lone surrogates, NaN) are refused with 422, not a 500."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fastapi import Request
@@ -25,6 +26,8 @@ def unstorable_fields(value: Any, path: str = "body") -> list[str]:
     """Dotted paths of the strings (keys included) that cannot be stored."""
     if isinstance(value, str):
         return [path] if _bad_text(value) else []
+    if isinstance(value, float) and not math.isfinite(value):  # JSON has no NaN/Infinity
+        return [path]
     if isinstance(value, dict):
         found = []
         for key, item in value.items():
@@ -43,7 +46,7 @@ def require_storable(value: Any, path: str = "body") -> None:
         raise ApiError(
             422,
             "validation_error",
-            "Text must not contain NUL characters or unpaired surrogates.",
+            "Text must not contain NUL characters or unpaired surrogates; numbers must be finite.",
             [
                 {"field": f, "message": "unstorable character", "type": "unstorable_text"}
                 for f in bad

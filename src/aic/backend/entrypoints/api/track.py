@@ -51,7 +51,9 @@ class TrackEventIn(BaseModel):
 
 
 class TrackBatch(BaseModel):
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=500)
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[Any] = Field(min_length=1, max_length=500)
 
 
 class Rejected(BaseModel):
@@ -96,10 +98,16 @@ async def track(
             rejected.append(Rejected(index=index, errors=errors))
             continue
         data = item.model_dump(exclude={"occurred_at", "event_id"})
+        try:
+            occurred = _iso(item.occurred_at or received)
+        except OverflowError:
+            error = {"field": "occurred_at", "message": "out of range", "type": "out_of_range"}
+            rejected.append(Rejected(index=index, errors=[error]))
+            continue
         good.append(
             TrackedEvent(
                 event_id=item.event_id or uuid.uuid4().hex,
-                occurred_at=_iso(item.occurred_at or received),
+                occurred_at=occurred,
                 **data,
             )
         )
