@@ -56,3 +56,5 @@ def test_a_pricing_visit_after_capture_changes_engagement_and_rescores(api: Test
     changed = [h for h in detail["history"] if h["event_type"] == "LeadEngagementChanged"]
     assert changed[0]["data"]["signal"] == "pricing_page_view"
     assert "pricing views +10" in detail["score_reasons"]
+    assert detail["engagement"]["pricing_page_views"] == 1
+    assert detail["engagement"]["page_views"] == 2

@@ -166,3 +166,29 @@ def test_a_saga_cut_off_mid_step_resumes_from_its_timer_without_rerunning_done_s
         assert (await _saga(store, "s1")).status == "completed"
 
     asyncio.run(scenario())
+
+
+def test_a_failing_compensation_is_retried_by_the_timer_until_it_succeeds() -> None:
+    async def scenario() -> None:
+        store, clock, journal = MemoryEventStore(), Clock(), Journal({"b": 99})
+        flaky = {"undo": 2}
+
+        async def undo_a(context: SagaContext) -> Mapping[str, Any]:
+            journal.calls.append("undo-a")
+            if flaky["undo"] > 0:
+                flaky["undo"] -= 1
+                raise RuntimeError("undo is down")
+            return {}
+
+        base = journal.step("a")
+        a = Step("a", base.action, compensate=undo_a, retries=0, timeout=0.2)
+        b = Step("b", journal.step("b").action, retries=0, timeout=0.2)
+        sagas, _ = _orchestrator((a, b), store, clock)
+        await sagas.start("test_saga", "s1", {})
+        for _ in range(6):
+            clock.advance(5)
+            await sagas.run_due()
+        assert (await _saga(store, "s1")).status == "compensated"
+        assert journal.calls.count("undo-a") == 3
+
+    asyncio.run(scenario())

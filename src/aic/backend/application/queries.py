@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+from aic.backend.application.tracking import EngagementFeatures
+
 __all__ = [
     "AccountReadModel",
     "AccountView",
@@ -100,6 +102,7 @@ class LeadDetail:
     close_reason: str | None
     version: int
     history: list[LeadHistoryEntry] = field(default_factory=list)
+    engagement: EngagementFeatures | None = None  # what its visitors did (from tracking)
 
 
 class LeadReadModel(Protocol):

@@ -173,24 +173,32 @@ class SagaOrchestrator:
             if saga.retry_at is not None and saga.retry_at > now:
                 await self.timers.schedule(saga_id, saga.retry_at)
                 return
-            await self._move(saga, self.definitions[saga.saga_type], now)
+            correlation = loaded.events[0].metadata.correlation_id if loaded.events else None
+            await self._move(saga, self.definitions[saga.saga_type], now, correlation)
             if not saga.pending:
                 return  # waiting for its timer (a compensation to retry)
+            metadata = EventMetadata(
+                correlation_id=correlation,
+                causation_id=f"saga-{saga_id}",
+                actor=f"system:{saga.saga_type}",
+            )
             try:
-                await self.repository.save(saga, EventMetadata(actor=f"system:{saga.saga_type}"))
+                await self.repository.save(saga, metadata)
             except ConcurrencyError:
                 continue  # someone else moved it: look again
 
-    async def _move(self, saga: Saga, definition: SagaDefinition, now: str) -> None:
+    async def _move(
+        self, saga: Saga, definition: SagaDefinition, now: str, correlation: str | None
+    ) -> None:
         if saga.status == "compensating":
-            await self._compensate_one(saga, definition, now)
+            await self._compensate_one(saga, definition, now, correlation)
             return
         step = next((s for s in definition.steps if s.name not in saga.succeeded), None)
         if step is None:
             saga.complete(now)
             return
         await self.timers.schedule(saga.id, _at(now, step.timeout + self.watchdog_grace))
-        context = self._context(saga, step.name)
+        context = self._context(saga, step.name, correlation)
         try:
             output = await asyncio.wait_for(step.action(context), step.timeout)
         except Exception as exc:
@@ -204,7 +212,9 @@ class SagaOrchestrator:
             return
         saga.step_succeeded(step.name, dict(output or {}), self.clock())
 
-    async def _compensate_one(self, saga: Saga, definition: SagaDefinition, now: str) -> None:
+    async def _compensate_one(
+        self, saga: Saga, definition: SagaDefinition, now: str, correlation: str | None
+    ) -> None:
         undo = [
             s
             for s in reversed(definition.steps)
@@ -215,14 +225,18 @@ class SagaOrchestrator:
             return
         step = undo[0]
         assert step.compensate is not None
-        await self.timers.schedule(saga.id, _at(now, step.timeout + self.watchdog_grace))
-        await asyncio.wait_for(
-            step.compensate(self._context(saga, f"undo-{step.name}")), step.timeout
-        )
+        await self.timers.schedule(saga.id, _at(now, step.backoff + step.timeout))
+        try:
+            context = self._context(saga, f"undo-{step.name}", correlation)
+            await asyncio.wait_for(step.compensate(context), step.timeout)
+        except Exception as exc:  # keep trying: the timer brings it back
+            _log.error("saga_compensation_failed", saga_id=saga.id, step=step.name, error=repr(exc))
+            return
         saga.step_compensated(step.name, self.clock())
 
-    def _context(self, saga: Saga, step: str) -> SagaContext:
+    def _context(self, saga: Saga, step: str, correlation: str | None) -> SagaContext:
         return SagaContext(
+            correlation_id=correlation,
             saga_id=saga.id,
             saga_type=saga.saga_type,
             step=step,

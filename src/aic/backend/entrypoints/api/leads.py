@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -86,7 +87,7 @@ async def get_lead(
     detail: LeadDetail | None = await container.queries.ask(GetLead(lead_id))
     if detail is None:
         raise ApiError(404, "lead_not_found", f"No lead {lead_id}.")
-    return detail
+    return dataclasses.replace(detail, engagement=await container.tracking.engagement(lead_id))
 
 
 _ACCEPTED: dict[str, Any] = {"status_code": status.HTTP_202_ACCEPTED}
