@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from aic import __version__
 from aic.asgi import add_metrics_route, install_http_stack
 from aic.backend.bootstrap import bootstrap
 from aic.backend.entrypoints.api import content, feed, health, leads, notifications, sagas, track
-from aic.backend.entrypoints.api.storable import storable_params
+from aic.backend.entrypoints.api.storable import StorableParamsMiddleware
 from aic.backend.entrypoints.errors import install_domain_error_handlers
 from aic.backend.settings import BackendSettings
 from aic.contracts.errors import ERROR_RESPONSES
@@ -45,8 +45,9 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
-        dependencies=[Depends(storable_params)],
     )
+    # Added first, so it sits inside the shared stack (headers, correlation id, logs).
+    app.add_middleware(StorableParamsMiddleware)
     install_http_stack(app, settings, metrics=BackendHttpMetrics(registry))
     install_domain_error_handlers(app)
     add_metrics_route(app, registry)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aic.asgi import ApiError
+from aic.asgi.responses import send_json_error
 
-__all__ = ["require_storable", "storable_params", "unstorable_fields"]
+__all__ = ["StorableParamsMiddleware", "require_storable", "unstorable_fields"]
 
 
 def _bad_text(value: str) -> bool:
@@ -54,7 +55,30 @@ def require_storable(value: Any, path: str = "body") -> None:
         )
 
 
-async def storable_params(request: Request) -> None:
-    """An app-wide dependency: query and path parameters must be storable text too."""
-    require_storable(dict(request.query_params), "query")
-    require_storable(dict(request.path_params), "path")
+class StorableParamsMiddleware:
+    """Query strings and paths with a NUL are refused before routing (cheaper than a
+    dependency on every route; lone surrogates cannot arrive there: URLs decode to UTF-8
+    with replacement characters)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (
+            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
+        ):
+            await send_json_error(
+                send,
+                422,
+                "validation_error",
+                "Paths and query parameters must not contain NUL characters.",
+                [
+                    {
+                        "field": "query" if b"%00" in scope.get("query_string", b"") else "path",
+                        "message": "unstorable character",
+                        "type": "unstorable_text",
+                    }
+                ],
+            )
+            return
+        await self.app(scope, receive, send)
