@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 # Modules (under bench/) whose import registers benchmarks; later issues append theirs.
-MODULES: tuple[str, ...] = ("bench.bench_platform", "bench.bench_eventstore")
+MODULES: tuple[str, ...] = ("bench.bench_platform", "bench.bench_eventstore", "bench.bench_backend")
 
 Better = Literal["lower", "higher"]
 
