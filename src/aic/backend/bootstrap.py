@@ -45,7 +45,7 @@ from aic.backend.application.consumers import ConsumerGroupWorker
 from aic.backend.application.engagement import EngagementSignals
 from aic.backend.application.handlers import register_aggregate_handlers, utc_now
 from aic.backend.application.health import Dependency, ReadinessCheck
-from aic.backend.application.ports import EventStore, EventTransport
+from aic.backend.application.ports import EventStore, EventTransport, StoredEvent
 from aic.backend.application.relay import OutboxRelay
 from aic.backend.application.repository import AggregateRepository
 from aic.backend.application.sagas import SagaOrchestrator
@@ -287,10 +287,19 @@ def _add_loops(container: BackendContainer) -> None:
     loops.add("outbox-relay", container.relay.run)
     for projection in container.projections.projections:
 
-        async def handle(event: object, projection: str = projection) -> None:
-            await container.projections.handle(projection, event)  # type: ignore[arg-type]
+        async def handle(event: StoredEvent, projection: str = projection) -> None:
+            await container.projections.handle(projection, event)
 
-        worker = ConsumerGroupWorker(container.transport, f"projection:{projection}", name, handle)
+        async def handle_batch(events: list[StoredEvent], projection: str = projection) -> None:
+            await container.projections.handle_batch(projection, events)
+
+        worker = ConsumerGroupWorker(
+            container.transport,
+            f"projection:{projection}",
+            name,
+            handle,
+            batch_handler=handle_batch,
+        )
         loops.add(f"projection:{projection}", worker.run)
     sagas = ConsumerGroupWorker(container.transport, "sagas", name, container.sagas.handle_event)
     loops.add("sagas", sagas.run)

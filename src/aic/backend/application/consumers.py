@@ -9,11 +9,12 @@ from collections.abc import Awaitable, Callable
 from aic.backend.application.ports import Delivery, EventTransport, StoredEvent
 from aic.observability.logging import get_logger
 
-__all__ = ["ConsumerGroupWorker", "EventHandler"]
+__all__ = ["BatchHandler", "ConsumerGroupWorker", "EventHandler"]
 
 _log = get_logger("aic.consumers")
 
 EventHandler = Callable[[StoredEvent], Awaitable[None]]
+BatchHandler = Callable[[list[StoredEvent]], Awaitable[None]]
 
 
 class ConsumerGroupWorker:
@@ -36,7 +37,9 @@ class ConsumerGroupWorker:
         count: int = 100,
         block_ms: int = 1000,
         retry_after: float = 1.0,
+        batch_handler: BatchHandler | None = None,
     ) -> None:
+        self._batch_handler = batch_handler  # one call per read; per event only on failure
         self._transport = transport
         self.group = group
         self.consumer = consumer
@@ -50,6 +53,14 @@ class ConsumerGroupWorker:
         deliveries = await self._transport.read(
             self.group, self.consumer, count=self._count, block_ms=self._block_ms
         )
+        if self._batch_handler is not None and deliveries:
+            try:
+                await self._batch_handler([d.event for d in deliveries])
+            except Exception as exc:  # find the poison event: one at a time below
+                _log.warning("batch_handler_failed", group=self.group, error=repr(exc))
+            else:
+                await self._transport.ack(self.group, deliveries)
+                return len(deliveries)
         handled: list[Delivery] = []
         for delivery in deliveries:
             try:

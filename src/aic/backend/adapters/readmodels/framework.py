@@ -100,33 +100,59 @@ class ProjectionEngine:
 
         Returns how many events were applied: 0 for a duplicate.
         """
+        return await self.handle_batch(name, [stored])
+
+    async def handle_batch(self, name: str, events: Sequence[StoredEvent]) -> int:
+        """Apply a delivered batch in one transaction: one version lookup per stream, one
+        checkpoint. Same guarantees as ``handle`` (duplicates skipped, gaps healed)."""
         projection = self.projection(name)
-        if not projection.reads(stored.stream_id):
-            await self._passed(name, stored)
+        relevant = [e for e in events if projection.reads(e.stream_id)]
+        if not relevant:
+            if events:
+                await self._passed(name, events[-1])
             return 0
+        streams: dict[str, list[StoredEvent]] = {}
+        for event in relevant:
+            streams.setdefault(event.stream_id, []).append(event)
+        applied_events: list[StoredEvent] = []
         async with self.database.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO projection_streams (projection, stream_id, version) "
-                "VALUES (:p, :s, 0) ON CONFLICT DO NOTHING",
-                {"p": name, "s": stored.stream_id},
-            )
-            select = (
-                "SELECT version FROM projection_streams WHERE projection = :p AND stream_id = :s"
-            )
-            row = await tx.fetch_one(select + self._lock, {"p": name, "s": stored.stream_id})
-            applied = int(row["version"]) if row else 0
-            if stored.version <= applied:
-                return 0
-            batch = [stored]
-            if stored.version > applied + 1:
-                earlier = await self.store.load(stored.stream_id, applied + 1)
-                batch = [e for e in earlier if e.version <= stored.version]
-            for event in batch:
-                await projection.apply(tx, event, self.codec.decode(event))
-            await self._advance(tx, name, batch[-1])
+            for stream_id, stream_events in streams.items():
+                applied = await self._locked_version(tx, name, stream_id)
+                start = applied
+                for event in sorted(stream_events, key=lambda e: e.version):
+                    if event.version <= applied:
+                        continue
+                    batch = [event]
+                    if event.version > applied + 1:
+                        earlier = await self.store.load(stream_id, applied + 1)
+                        batch = [e for e in earlier if e.version <= event.version]
+                    for each in batch:
+                        await projection.apply(tx, each, self.codec.decode(each))
+                        applied_events.append(each)
+                    applied = event.version
+                if applied > start:
+                    await tx.execute(
+                        "UPDATE projection_streams SET version = :v "
+                        "WHERE projection = :p AND stream_id = :s",
+                        {"v": applied, "p": name, "s": stream_id},
+                    )
+            if applied_events:
+                last = max(applied_events, key=lambda e: e.position)
+                await self._advance(tx, name, last)
         if self.on_applied is not None:
-            self.on_applied(name, batch[-1])
-        return len(batch)
+            for event in applied_events:
+                self.on_applied(name, event)
+        return len(applied_events)
+
+    async def _locked_version(self, tx: SqlTransaction, name: str, stream_id: str) -> int:
+        await tx.execute(
+            "INSERT INTO projection_streams (projection, stream_id, version) "
+            "VALUES (:p, :s, 0) ON CONFLICT DO NOTHING",
+            {"p": name, "s": stream_id},
+        )
+        select = "SELECT version FROM projection_streams WHERE projection = :p AND stream_id = :s"
+        row = await tx.fetch_one(select + self._lock, {"p": name, "s": stream_id})
+        return int(row["version"]) if row else 0
 
     async def _passed(self, name: str, event: StoredEvent) -> None:
         """An event the projection does not read still moves its position (at most once a

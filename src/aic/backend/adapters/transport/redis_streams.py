@@ -104,7 +104,10 @@ class RedisStreamsEventTransport:
         self._since_trim += len(events)
         self._length_hint += len(events)
         if self._since_trim >= self._trim_every:
-            await self.trim()
+            try:
+                await self.trim()
+            except Exception as exc:  # published already: a failed trim waits for the next
+                _log.warning("event_stream_trim_failed", stream=self.key, error=repr(exc))
 
     async def read(
         self, group: str, consumer: str, *, count: int = 100, block_ms: int = 1000
@@ -258,7 +261,9 @@ class RedisStreamsEventTransport:
             mark = f"{millis}-{seq + 1}"  # the first id not yet delivered
             if int(info["pending"]):
                 summary = await self._redis.xpending(self.key, name)
-                mark = min(mark, _text(summary["min"]), key=_id_key)
+                oldest = summary.get("min")  # None when acknowledged since XINFO
+                if oldest is not None:
+                    mark = min(mark, _text(oldest), key=_id_key)
             marks.append((_id_key(mark), mark, name))
         _, mark, name = min(marks)
         return mark, name
