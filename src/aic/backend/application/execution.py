@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aic.backend.application.bus import CommandContext, CommandResult
+from aic.backend.application.ports import ConcurrencyError
 from aic.backend.application.repository import AggregateRepository
 from aic.backend.domain.aggregate import Aggregate
 from aic.backend.domain.errors import InvalidValue
@@ -44,6 +45,8 @@ async def execute(
     aggregate_id: str,
     decide: Callable[[A | None], A],
     context: CommandContext,
+    *,
+    creates: bool = False,
 ) -> CommandResult:
     """Load ``cls`` ``aggregate_id``; ``decide`` gets it (``None`` if its stream is empty) and
     returns the aggregate holding the new events, which are appended.
@@ -52,6 +55,10 @@ async def execute(
     retry finds its events already in the stream and returns the first result, writing
     nothing; the same key with another request hash is refused.
     """
+    if creates:
+        created = await _create(repository, cls, aggregate_id, decide, context)
+        if created is not None:
+            return created
     loaded = await repository.load(cls, aggregate_id)
     aggregate = loaded.aggregate
     metadata = context.metadata
@@ -82,4 +89,35 @@ async def execute(
         version=result.version,
         event_ids=tuple(str(i) for i in ids),
         duplicate=result.duplicate,
+    )
+
+
+async def _create(
+    repository: AggregateRepository,
+    cls: type[A],
+    aggregate_id: str,
+    decide: Callable[[A | None], A],
+    context: CommandContext,
+) -> CommandResult | None:
+    """A command that starts a stream skips loading it: the append at version 0 checks it
+    is new. ``None`` sends the caller down the full path: the stream exists, or the events
+    are already stored (a keyed retry, whose request hash must still be compared)."""
+    aggregate = decide(None)
+    key = context.metadata.idempotency_key
+    count = len(aggregate.pending)
+    ids = (
+        [derived_id(aggregate.stream_id, key, str(i)) for i in range(count)]
+        if key is not None
+        else [uuid.uuid4() for _ in range(count)]
+    )
+    try:
+        result = await repository.save(aggregate, context.metadata, ids)
+    except ConcurrencyError:
+        return None
+    if result.duplicate:
+        return None
+    return CommandResult(
+        aggregate_id=aggregate_id,
+        version=result.version,
+        event_ids=tuple(str(i) for i in ids),
     )

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from aic.backend.application.bus import CommandBus, CommandContext, CommandResult
 from aic.backend.application.execution import execute
 from aic.backend.application.repository import AggregateRepository
-from aic.backend.domain import accounts, content, leads, notifications
+from aic.backend.domain import accounts, content, content_commands, leads, notifications
+from aic.backend.domain import lead_commands as leads_commands
 from aic.backend.domain.aggregate import Aggregate
 from aic.backend.domain.content_commands import ContentCommand
 from aic.backend.domain.lead_commands import LeadCommand
@@ -18,6 +19,13 @@ from aic.backend.domain.messages import Command
 __all__ = ["Clock", "register_aggregate_handlers", "utc_now"]
 
 Clock = Callable[[], str]
+# Commands that start a stream: they append at version 0 without loading it first.
+_CREATES = (
+    leads_commands.CaptureLead,
+    content_commands.CreateContentDraft,
+    accounts.RegisterAccount,
+    notifications.SendNotification,
+)
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -47,6 +55,7 @@ def _handler(
             aggregate_id(command),
             lambda aggregate: handle(aggregate, command, now),
             context,
+            creates=isinstance(command, _CREATES),
         )
 
     return run
