@@ -304,7 +304,7 @@ def _add_loops(container: BackendContainer) -> None:
     sagas = ConsumerGroupWorker(container.transport, "sagas", name, container.sagas.handle_event)
     loops.add("sagas", sagas.run)
     settings, redis_client = container.settings, container.redis
-    timer = poll_loop("saga-timer", container.sagas.run_due, 1.0)
+    timer = poll_loop("saga-timer", container.sagas.run_due, 1.0, container.sagas.wake)
     loops.add("saga-timer", leased(lease_for("saga-timer", settings, redis_client), timer))
     scheduler = PublicationScheduler(container.content, container.sagas, utc_now)
     publisher = poll_loop("publication-scheduler", scheduler.run_once, 5.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 
 from aic.backend.application.ports import (
@@ -66,6 +67,8 @@ class OutboxRelay:
         self._retry_after = retry_after
         self._on_published = on_published
         self._wake = asyncio.Event()
+        self._eager_sleep = 0.005  # between reads for a moment after activity ...
+        self._eager_for = 0.25  # ... this long; then ``idle_sleep``
 
     def notify(self) -> None:
         """New events were stored: publish them now rather than after the idle wait."""
@@ -106,7 +109,10 @@ class OutboxRelay:
 
     async def _publish_until(self, stop: asyncio.Event) -> None:
         after: int | None = None  # the checkpoint, kept in memory while we lead
+        last_activity = 0.0
         while not stop.is_set():
+            if self._wake.is_set():  # an append was just committed somewhere in this process
+                last_activity = time.monotonic()
             self._wake.clear()
             try:
                 if after is None:
@@ -116,10 +122,15 @@ class OutboxRelay:
                 _log.warning("relay_publish_failed", relay=self.name, error=repr(exc))
                 await _pause(self._retry_after, stop)
                 continue
+            now = time.monotonic()
             if events:
                 after = events[-1].position
+                last_activity = now
             if len(events) < self._batch_size:
-                await _pause(self._idle_sleep, stop, self._wake)
+                # Just after activity, look again soon: on PostgreSQL a notified commit can
+                # stay behind the transaction horizon for a few milliseconds.
+                busy = now - last_activity < self._eager_for
+                await _pause(self._eager_sleep if busy else self._idle_sleep, stop, self._wake)
 
     async def _publish_after(self, after: int) -> list[StoredEvent]:
         events = await self._store.read_all(after=after, limit=self._batch_size)

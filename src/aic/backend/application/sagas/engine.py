@@ -104,6 +104,7 @@ class SagaOrchestrator:
         clock: Callable[[], str],
         *,
         watchdog_grace: float = 5.0,
+        concurrency: int = 16,
     ) -> None:
         self.definitions = {d.saga_type: d for d in definitions}
         self.repository = repository
@@ -111,6 +112,8 @@ class SagaOrchestrator:
         self.timers = timers
         self.clock = clock
         self.watchdog_grace = watchdog_grace
+        self.concurrency = concurrency
+        self.wake = asyncio.Event()  # set when a saga is due now: the timer loop runs at once
 
     async def handle_event(self, stored: StoredEvent) -> None:
         """Start the sagas this event starts (a repeated event starts nothing new)."""
@@ -121,7 +124,9 @@ class SagaOrchestrator:
             started = starter(stored)
             if started is not None:
                 saga_id, data = started
-                await self.start(definition.saga_type, saga_id, data, stored.metadata)
+                # Record the start; the timer loop runs the steps, many sagas at once, so
+                # the event consumer is never held up by a saga's steps.
+                await self.start(definition.saga_type, saga_id, data, stored.metadata, wait=False)
 
     async def start(
         self,
@@ -149,16 +154,22 @@ class SagaOrchestrator:
             await self.advance(saga_id)
         else:
             await self.timers.schedule(saga_id, self.clock())
+            self.wake.set()
         return saga_id
 
     async def run_due(self, limit: int = 100) -> int:
         """Advance the sagas whose timer fell due (the timer loop's one pass)."""
         due = await self.timers.due(self.clock(), limit)
-        for saga_id in due:
-            try:
-                await self.advance(saga_id)
-            except Exception as exc:  # one broken saga must not stop the others
-                _log.error("saga_advance_failed", saga_id=saga_id, error=repr(exc))
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(saga_id: str) -> None:
+            async with gate:
+                try:
+                    await self.advance(saga_id)
+                except Exception as exc:  # one broken saga must not stop the others
+                    _log.error("saga_advance_failed", saga_id=saga_id, error=repr(exc))
+
+        await asyncio.gather(*(one(saga_id) for saga_id in due))
         return len(due)
 
     async def advance(self, saga_id: str, max_moves: int = 100) -> None:
