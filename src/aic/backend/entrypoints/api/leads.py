@@ -1,12 +1,14 @@
 """Lead routes: public capture, the lead list and detail, and lifecycle commands."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: `_lead_command_route` builds signatures from
+# local types, which FastAPI must see as objects.
 
 import dataclasses
 import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
+from pydantic import BaseModel
 
 from aic.asgi import ApiError
 from aic.backend.application.execution import derived_id
@@ -93,64 +95,34 @@ async def get_lead(
 _ACCEPTED: dict[str, Any] = {"status_code": status.HTTP_202_ACCEPTED}
 
 
-@router.post("/{lead_id}/score", **_ACCEPTED, summary="Record a score")
-async def score_lead(
-    lead_id: LeadId, body: ScoreRequest, request: Request, container: ContainerDep,
-    principal: Sales, idempotency_key: IdempotencyKey = None,
-) -> AcceptedCommand:  # fmt: skip
-    command = lc.ScoreLead(lead_id=lead_id, **body.model_dump())
-    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+def _lead_command_route(
+    path: str, name: str, summary: str, command: type[lc.LeadCommand], body_model: type[BaseModel]
+) -> None:
+    """``POST /api/leads/{lead_id}/<path>``: the body's fields are the command's."""
+    model: Any = body_model
+
+    async def endpoint(
+        lead_id: LeadId, body: model, request: Request, container: ContainerDep,
+        principal: Sales, idempotency_key: IdempotencyKey = None,
+    ) -> AcceptedCommand:  # fmt: skip
+        data = body.model_dump()
+        built = command(lead_id=lead_id, **data)
+        return await send(container, request, built, principal, idempotency_key, data)
+
+    endpoint.__name__ = name
+    router.add_api_route(
+        f"/{{lead_id}}/{path}", endpoint, methods=["POST"], summary=summary, **_ACCEPTED
+    )
 
 
-@router.post("/{lead_id}/route", **_ACCEPTED, summary="Qualify, nurture or disqualify by score")
-async def route_lead(
-    lead_id: LeadId, body: RouteRequest, request: Request, container: ContainerDep,
-    principal: Sales, idempotency_key: IdempotencyKey = None,
-) -> AcceptedCommand:  # fmt: skip
-    command = lc.RouteLead(lead_id=lead_id, **body.model_dump())
-    return await send(container, request, command, principal, idempotency_key, body.model_dump())
-
-
-@router.post("/{lead_id}/disqualify", **_ACCEPTED, summary="Disqualify for good")
-async def disqualify_lead(
-    lead_id: LeadId, body: ReasonRequest, request: Request, container: ContainerDep,
-    principal: Sales, idempotency_key: IdempotencyKey = None,
-) -> AcceptedCommand:  # fmt: skip
-    command = lc.DisqualifyLead(lead_id=lead_id, reason=body.reason)
-    return await send(container, request, command, principal, idempotency_key, body.model_dump())
-
-
-@router.post("/{lead_id}/assign", **_ACCEPTED, summary="Assign to a sales account")
-async def assign_lead(
-    lead_id: LeadId, body: AssignRequest, request: Request, container: ContainerDep,
-    principal: Sales, idempotency_key: IdempotencyKey = None,
-) -> AcceptedCommand:  # fmt: skip
-    command = lc.AssignLead(lead_id=lead_id, account_id=body.account_id)
-    return await send(container, request, command, principal, idempotency_key, body.model_dump())
-
-
-@router.post("/{lead_id}/convert", **_ACCEPTED, summary="Mark as converted (won)")
-async def convert_lead(
-    lead_id: LeadId, body: ConvertRequest, request: Request, container: ContainerDep,
-    principal: Sales, idempotency_key: IdempotencyKey = None,
-) -> AcceptedCommand:  # fmt: skip
-    command = lc.ConvertLead(lead_id=lead_id, deal_value=body.deal_value)
-    return await send(container, request, command, principal, idempotency_key, body.model_dump())
-
-
-@router.post("/{lead_id}/lose", **_ACCEPTED, summary="Mark as lost")
-async def lose_lead(
-    lead_id: LeadId, body: ReasonRequest, request: Request, container: ContainerDep,
-    principal: Sales, idempotency_key: IdempotencyKey = None,
-) -> AcceptedCommand:  # fmt: skip
-    command = lc.LoseLead(lead_id=lead_id, reason=body.reason)
-    return await send(container, request, command, principal, idempotency_key, body.model_dump())
-
-
-@router.post("/{lead_id}/engagement", **_ACCEPTED, summary="Record a buying signal")
-async def record_engagement(
-    lead_id: LeadId, body: EngagementRequest, request: Request, container: ContainerDep,
-    principal: Sales, idempotency_key: IdempotencyKey = None,
-) -> AcceptedCommand:  # fmt: skip
-    command = lc.RecordLeadEngagement(lead_id=lead_id, **body.model_dump())
-    return await send(container, request, command, principal, idempotency_key, body.model_dump())
+for _path, _name, _summary, _command, _body in (
+    ("score", "score_lead", "Record a score", lc.ScoreLead, ScoreRequest),
+    ("route", "route_lead", "Qualify, nurture or disqualify by score", lc.RouteLead, RouteRequest),
+    ("disqualify", "disqualify_lead", "Disqualify for good", lc.DisqualifyLead, ReasonRequest),
+    ("assign", "assign_lead", "Assign to a sales account", lc.AssignLead, AssignRequest),
+    ("convert", "convert_lead", "Mark as converted (won)", lc.ConvertLead, ConvertRequest),
+    ("lose", "lose_lead", "Mark as lost", lc.LoseLead, ReasonRequest),
+    ("engagement", "record_engagement", "Record a buying signal", lc.RecordLeadEngagement,
+     EngagementRequest),
+):  # fmt: skip
+    _lead_command_route(_path, _name, _summary, _command, _body)
