@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from aic.backend.adapters.eventstore.sqlite import enable_wal
 from aic.backend.adapters.sql.database import Dialect, Params
 
 __all__ = ["SqliteDatabase", "connect_sqlite"]
@@ -21,7 +22,7 @@ def connect_sqlite(path: str | Path) -> sqlite3.Connection:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
     connection.row_factory = sqlite3.Row
-    connection.execute("PRAGMA journal_mode=WAL")
+    enable_wal(connection, 30.0)
     connection.execute("PRAGMA synchronous=NORMAL")  # durable in WAL across app crashes
     connection.execute("PRAGMA busy_timeout=30000")
     connection.execute("PRAGMA foreign_keys=ON")
