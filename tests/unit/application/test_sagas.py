@@ -49,6 +49,8 @@ class Journal:
         self.failures = dict(failures or {})
 
     def step(self, name: str, *, hang: bool = False) -> Step:
+        """A hanging step times out fast; others get room for a slow, loaded machine."""
+
         async def action(context: SagaContext) -> Mapping[str, Any]:
             self.calls.append(name)
             if hang:
@@ -62,7 +64,8 @@ class Journal:
             self.calls.append(f"undo-{name}")
             return {}
 
-        return Step(name, action, compensate=undo, retries=2, backoff=1.0, timeout=0.2)
+        timeout = 0.2 if hang else 5.0
+        return Step(name, action, compensate=undo, retries=2, backoff=1.0, timeout=timeout)
 
 
 def _orchestrator(
@@ -181,8 +184,8 @@ def test_a_failing_compensation_is_retried_by_the_timer_until_it_succeeds() -> N
             return {}
 
         base = journal.step("a")
-        a = Step("a", base.action, compensate=undo_a, retries=0, timeout=0.2)
-        b = Step("b", journal.step("b").action, retries=0, timeout=0.2)
+        a = Step("a", base.action, compensate=undo_a, retries=0, timeout=5.0)
+        b = Step("b", journal.step("b").action, retries=0, timeout=5.0)
         sagas, _ = _orchestrator((a, b), store, clock)
         await sagas.start("test_saga", "s1", {})
         for _ in range(6):
