@@ -76,7 +76,13 @@ def test_events_are_delivered_signed_after_retries_and_logged(
         assert headers["X-AIC-Signature"] == f"sha256={expected}"
         assert json.loads(body)["data"]["email"] == "hook@hooks.example"
         container: Any = api.app.state.container  # type: ignore[attr-defined]
-        log = api.portal.call(container.webhooks.deliveries, event_id)  # type: ignore[union-attr]
+        log = eventually(  # the attempt is logged just after the receiver answers
+            lambda: (
+                (rows := api.portal.call(container.webhooks.deliveries, event_id))  # type: ignore[union-attr]
+                and len(rows) == 3
+                and rows
+            )
+        )
         assert [(row["attempt"], row["status_code"]) for row in log] == [
             (1, 500),
             (2, 500),
