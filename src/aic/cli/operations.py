@@ -130,11 +130,17 @@ def run_worker(kind: str) -> None:
     asyncio.run(run())
 
 
-def _seed(settings: BackendSettings) -> None:
+def _seed(settings: BackendSettings, *, only_if_empty: bool = False) -> None:
+    """Load the demo company; with ``only_if_empty``, only into an empty event store (one
+    container serves both the check and the seeding)."""
     from aic.backend.demo.seed import seed_demo
 
     async def run() -> None:
         async with bootstrap(settings, run_loops=False) as container:
+            if only_if_empty:
+                if await container.store.head_position() != 0:
+                    return
+                console.print("empty data folder: loading the demo company (--no-seed skips it)")
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -165,12 +171,5 @@ def run_seed() -> None:
 
 def seed_if_empty(settings: BackendSettings) -> None:
     """``aic up`` on an empty data folder loads the demo company first."""
-
-    async def empty() -> bool:
-        async with bootstrap(settings, run_loops=False) as container:
-            return await container.store.head_position() == 0
-
     configure_logging("cli", "warning", settings.log_format)
-    if asyncio.run(empty()):
-        console.print("empty data folder: loading the demo company (aic up --no-seed skips it)")
-        _seed(settings)
+    _seed(settings, only_if_empty=True)
