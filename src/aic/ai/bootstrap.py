@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aic import __version__
+from aic.ai.keys import BootstrapKeys, ServiceKeyVerifier
 from aic.ai.settings import AISettings
 from aic.contracts.health import AIDetailedHealth, ProviderHealth
 from aic.security.service_keys import load_or_create_service_key
@@ -18,6 +19,7 @@ __all__ = ["AIContainer", "bootstrap"]
 class AIContainer:
     settings: AISettings
     service_keys: frozenset[str]
+    key_verifier: ServiceKeyVerifier
 
     def providers(self) -> list[ProviderHealth]:
         """Which LLM providers are configured; an unconfigured one says what to set."""
@@ -50,4 +52,4 @@ async def bootstrap(settings: AISettings) -> AsyncIterator[AIContainer]:
         keys = frozenset(k.strip() for k in settings.service_api_keys.split(",") if k.strip())
     else:
         keys = frozenset({load_or_create_service_key(settings.data_dir)})
-    yield AIContainer(settings=settings, service_keys=keys)
+    yield AIContainer(settings=settings, service_keys=keys, key_verifier=BootstrapKeys(keys))

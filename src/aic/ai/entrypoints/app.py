@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 
 from aic import __version__
 from aic.ai.bootstrap import bootstrap
-from aic.ai.entrypoints import health
+from aic.ai.entrypoints import health, v1
 from aic.ai.settings import AISettings
 from aic.asgi import add_metrics_route, install_http_stack
 from aic.contracts.errors import ERROR_RESPONSES
@@ -46,4 +46,5 @@ def create_app(settings: AISettings | None = None) -> FastAPI:
     install_http_stack(app, settings, metrics=AIHttpMetrics(registry))
     add_metrics_route(app, registry)
     app.include_router(health.router)
+    app.include_router(v1.router)
     return app
