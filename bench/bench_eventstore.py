@@ -26,9 +26,10 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, migrate, open_event_store
-from aic.backend.adapters.eventstore.sqlite import connect_sqlite
+from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, open_event_store
 from aic.backend.application.ports import EventMetadata, NewEvent
+from aic.storage import migrate
+from aic.storage.files import connect_sqlite
 from bench.harness import Result, benchmark
 
 __all__ = ["eventstore_appends"]

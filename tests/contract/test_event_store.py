@@ -13,14 +13,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from aic.backend.adapters.eventstore import (
-    EVENT_STORE_MIGRATIONS,
-    MigrationError,
-    MigrationSet,
-    migrate,
-    open_event_store,
-    run_migrations,
-)
+from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, open_event_store
 from aic.backend.application.ports import (
     ConcurrencyError,
     EventMetadata,
@@ -30,6 +23,8 @@ from aic.backend.application.ports import (
     StoredEvent,
 )
 from aic.backend.settings import BackendSettings
+from aic.backend.wiring import MIGRATION_SETS, migrate_backend
+from aic.storage import MigrationError, MigrationSet, migrate
 
 pytestmark = pytest.mark.anyio
 
@@ -367,12 +362,14 @@ async def test_migrations_apply_once_and_running_them_again_applies_nothing(
     assert await migrate(database_url, STORE) == []
 
 
-async def test_run_migrations_creates_the_embedded_default_in_the_data_folder(
+async def test_migrating_the_backend_creates_the_embedded_default_in_the_data_folder(
     tmp_path: Path,
 ) -> None:
     settings = BackendSettings(data_dir=tmp_path / "data")
-    assert await run_migrations(settings) == ["eventstore/0001_event_store"]
-    assert await run_migrations(settings) == []
+    applied = await migrate_backend(settings)
+    assert applied[0] == "eventstore/0001_event_store"
+    assert {label.split("/")[0] for label in applied} == {s.name for s in MIGRATION_SETS}
+    assert await migrate_backend(settings) == []
     assert (tmp_path / "data" / "backend.db").exists()
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from aic.backend.adapters.eventstore.migrations import migrate
 from aic.backend.adapters.sagas.timers import SqlSagaTimers
-from aic.backend.adapters.sql import open_database
 from aic.backend.wiring import MIGRATION_SETS
+from aic.storage import migrate, open_database
 
 
 def test_timers_fall_due_in_order_survive_reopening_and_cancel(database_url: str) -> None:

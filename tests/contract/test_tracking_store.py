@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from aic.backend.adapters.sql import SqlDatabase, open_database
 from aic.backend.adapters.tracking.store import SqlTrackingStore, tracking_schema
 from aic.backend.application.tracking import TrackedEvent
+from aic.storage import SqlDatabase, open_database
 
 Scenario = Callable[[SqlTrackingStore], Awaitable[None]]
 

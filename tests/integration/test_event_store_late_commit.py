@@ -16,11 +16,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, migrate, open_event_store
+from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, open_event_store
 from aic.backend.adapters.eventstore.appends import AppendRequest
 from aic.backend.adapters.eventstore.postgres_appends import write_appends
-from aic.backend.adapters.eventstore.sqlite import connect_sqlite, write_append
+from aic.backend.adapters.eventstore.sqlite import write_append
 from aic.backend.application.ports import EventStore, NewEvent, StoredEvent
+from aic.storage import migrate
+from aic.storage.files import connect_sqlite
 
 pytestmark = pytest.mark.anyio
 
@@ -170,7 +172,8 @@ async def test_on_sqlite_a_second_writer_waits_for_the_first_so_position_is_comm
 WRITER = textwrap.dedent(
     """
     import asyncio, sys
-    from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, migrate, open_event_store
+    from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, open_event_store
+from aic.storage import migrate
     from aic.backend.application.ports import ConcurrencyError, NewEvent
 
     async def main(url: str, name: str, count: int) -> None:

@@ -29,7 +29,6 @@ from aic.backend.adapters.readmodels.sagas import SagaProjection, SqlSagaReadMod
 from aic.backend.adapters.readmodels.visitors import VisitorLinkProjection
 from aic.backend.adapters.rules import RecordingIndexer, RuleBasedLeadScorer
 from aic.backend.adapters.sagas.timers import SqlSagaTimers
-from aic.backend.adapters.sql import SqlDatabase, open_database
 from aic.backend.adapters.tracking import SqlTrackingStore
 from aic.backend.adapters.transport.inprocess import InProcessEventTransport
 from aic.backend.adapters.webhooks import WebhookSender
@@ -71,6 +70,7 @@ from aic.backend.wiring import (
     projection_metrics,
 )
 from aic.security.service_keys import load_or_create_secret, load_or_create_service_key
+from aic.storage import SqlDatabase, open_database
 
 __all__ = ["BackendContainer", "bootstrap"]
 

@@ -11,11 +11,7 @@ from pathlib import Path
 import redis.asyncio as redis_async
 from prometheus_client import CollectorRegistry, Gauge, Histogram
 
-from aic.backend.adapters.eventstore.migrations import (
-    EVENT_STORE_MIGRATIONS,
-    MigrationSet,
-    migrate,
-)
+from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS
 from aic.backend.adapters.leases import FileLease, PostgresAdvisoryLease, RedisLease
 from aic.backend.adapters.readmodels.content import SqlContentReadModel
 from aic.backend.adapters.readmodels.leads import SqlLeadReadModel
@@ -26,6 +22,7 @@ from aic.backend.application import queries as q
 from aic.backend.application.bus import QueryBus
 from aic.backend.application.ports import EventTransport, Lease, StoredEvent
 from aic.backend.settings import BackendSettings
+from aic.storage import MigrationSet, migrate
 
 __all__ = [
     "MIGRATION_SETS",
@@ -49,6 +46,8 @@ MIGRATION_SETS: tuple[MigrationSet, ...] = (
 
 async def migrate_backend(settings: BackendSettings) -> list[str]:
     """Bring the backend database up to date; the applied migrations' labels."""
+    if settings.database_url is None:  # the embedded default: its folder may not exist yet
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
     return await migrate(settings.resolved_database_url, MIGRATION_SETS)
 
 

@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-from aic.backend.adapters.eventstore.migrations import (
-    BACKEND_MIGRATIONS,
-    EVENT_STORE_MIGRATIONS,
-    MigrationError,
-    MigrationSet,
-    migrate,
-    run_migrations,
-)
 from aic.backend.adapters.eventstore.postgres import PostgresEventStore
-from aic.backend.adapters.eventstore.sqlite import SQLiteEventStore, sqlite_path
+from aic.backend.adapters.eventstore.sqlite import SQLiteEventStore
 from aic.backend.application.ports import EventStore
+from aic.storage import MigrationSet
+from aic.storage.files import sqlite_path
 
-__all__ = [
-    "BACKEND_MIGRATIONS",
-    "EVENT_STORE_MIGRATIONS",
-    "MigrationError",
-    "MigrationSet",
-    "PostgresEventStore",
-    "SQLiteEventStore",
-    "migrate",
-    "open_event_store",
-    "run_migrations",
-]
+__all__ = ["EVENT_STORE_MIGRATIONS", "PostgresEventStore", "SQLiteEventStore", "open_event_store"]
+
+# The event store's tables: ``sql/{sqlite,postgres}/NNNN_*.sql`` of this package.
+EVENT_STORE_MIGRATIONS = MigrationSet("eventstore", "aic.backend.adapters.eventstore")
 
 
 async def open_event_store(url: str) -> EventStore:
     """The store for ``url`` (``sqlite:///path`` or ``postgresql://...``), checked reachable.
 
-    The schema must exist: run ``migrate``/``run_migrations`` first.
+    The schema must exist: run ``aic.storage.migrate`` (``aic migrate``) first.
     """
     store: EventStore
     if url.startswith("sqlite:"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,8 +27,10 @@ from aic.backend.application.ports import (
     Snapshot,
     StoredEvent,
 )
+from aic.storage.files import connect_sqlite, sqlite_path
 
 __all__ = ["SQLiteEventStore", "connect_sqlite", "sqlite_path", "write_append"]
+
 
 T = TypeVar("T")
 
@@ -40,37 +41,6 @@ _INSERT = (
     "INSERT INTO events (stream_id, version, event_id, type, data, schema_version, metadata, "
     "recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-def sqlite_path(url: str) -> Path:
-    """``sqlite:///relative/file.db`` or ``sqlite:////absolute/file.db`` -> the file."""
-    if not url.startswith("sqlite:///") or url.endswith(("/", ":memory:")):
-        raise ValueError(f"not an SQLite file URL: {url!r} (use sqlite:///path/to/file.db)")
-    return Path(url.removeprefix("sqlite:///"))
-
-
-def connect_sqlite(path: Path, busy_timeout: float) -> sqlite3.Connection:
-    """A connection that manages its own transactions, waits on other writers, syncs commits."""
-    connection = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
-    enable_wal(connection, busy_timeout)  # readers never block the writer
-    connection.execute("PRAGMA synchronous=FULL")  # an acknowledged append survives power loss
-    return connection
-
-
-def enable_wal(connection: sqlite3.Connection, busy_timeout: float) -> None:
-    """Switch to WAL, waiting out other connections: the switch needs the file to itself for
-    a moment and, unlike other statements, may answer "database is locked" at once."""
-    deadline = time.monotonic() + busy_timeout
-    delay = 0.005
-    while True:
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
 
 
 class _Worker:

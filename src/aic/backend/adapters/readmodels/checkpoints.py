@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aic.backend.adapters.sql import SqlDatabase
+from aic.storage import SqlDatabase
 
 __all__ = ["SqlCheckpointStore"]
 

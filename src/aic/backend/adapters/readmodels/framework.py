@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
-from aic.backend.adapters.sql import SqlDatabase, SqlTransaction
 from aic.backend.application.ports import EventStore, StoredEvent
 from aic.backend.application.serialization import EventCodec
 from aic.backend.domain.messages import DomainEvent
+from aic.storage import SqlDatabase, SqlTransaction
 
 __all__ = ["Projection", "ProjectionEngine", "ProjectionStatus", "readmodel_schema"]
 

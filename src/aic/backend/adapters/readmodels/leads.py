@@ -6,8 +6,6 @@ import json
 from typing import Any
 
 from aic.backend.adapters.readmodels.framework import Projection
-from aic.backend.adapters.sql import SqlDatabase, SqlTransaction
-from aic.backend.adapters.sql.database import json_value
 from aic.backend.application.ports import StoredEvent
 from aic.backend.application.queries import (
     GetLead,
@@ -19,6 +17,8 @@ from aic.backend.application.queries import (
 )
 from aic.backend.domain import lead_events as ev
 from aic.backend.domain.messages import DomainEvent
+from aic.storage import SqlDatabase, SqlTransaction
+from aic.storage.database import json_value
 
 __all__ = ["LeadProjection", "SqlLeadReadModel"]
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aic.backend.adapters.readmodels.framework import Projection
-from aic.backend.adapters.sql import SqlDatabase, SqlTransaction
-from aic.backend.adapters.sql.database import json_value
 from aic.backend.application.ports import StoredEvent
 from aic.backend.domain import sagas as sg
 from aic.backend.domain.messages import DomainEvent
+from aic.storage import SqlDatabase, SqlTransaction
+from aic.storage.database import json_value
 
 __all__ = ["SagaProjection", "SagaView", "SqlSagaReadModel"]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aic.backend.adapters.readmodels.framework import Projection
-from aic.backend.adapters.sql import SqlTransaction
 from aic.backend.application.ports import StoredEvent
 from aic.backend.domain.lead_events import LeadCaptured
 from aic.backend.domain.messages import DomainEvent
+from aic.storage import SqlTransaction
 
 __all__ = ["VisitorLinkProjection"]
 

@@ -8,14 +8,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from aic.backend.adapters.sql import SqlDatabase
-from aic.backend.adapters.sql.database import json_value
 from aic.backend.application.tracking import (
     EngagementFeatures,
     PendingSignal,
     TrackedEvent,
     significant_signal,
 )
+from aic.storage import SqlDatabase
+from aic.storage.database import json_value
 
 __all__ = ["SqlTrackingStore", "tracking_schema"]
 

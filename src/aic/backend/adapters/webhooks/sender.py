@@ -17,10 +17,10 @@ from datetime import UTC, datetime, timedelta
 
 import httpx2
 
-from aic.backend.adapters.sql import SqlDatabase
 from aic.backend.adapters.transport.codec import event_to_dict
 from aic.backend.application.ports import StoredEvent
 from aic.observability.logging import get_logger
+from aic.storage import SqlDatabase
 
 __all__ = ["WebhookSender", "signature"]
 

@@ -12,7 +12,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from aic.backend.adapters.sql.database import Dialect, Params
+from aic.storage.database import Dialect, Params
 
 __all__ = ["PostgresDatabase", "to_pyformat"]
 

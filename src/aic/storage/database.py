@@ -52,11 +52,11 @@ def json_value(value: Any) -> Any:
 
 async def open_database(url: str, *, min_size: int = 1, max_size: int = 10) -> SqlDatabase:
     if url.startswith("sqlite://"):
-        from aic.backend.adapters.sql.sqlite import SqliteDatabase
+        from aic.storage.sqlite import SqliteDatabase
 
         return SqliteDatabase(url.removeprefix("sqlite:///"))
     if url.startswith(("postgresql://", "postgres://")):
-        from aic.backend.adapters.sql.postgres import PostgresDatabase
+        from aic.storage.postgres import PostgresDatabase
 
         database = PostgresDatabase(url, min_size=min_size, max_size=max_size)
         await database.open()

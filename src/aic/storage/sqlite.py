@@ -11,8 +11,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from aic.backend.adapters.eventstore.sqlite import enable_wal
-from aic.backend.adapters.sql.database import Dialect, Params
+from aic.storage.database import Dialect, Params
+from aic.storage.files import enable_wal
 
 __all__ = ["SqliteDatabase", "connect_sqlite"]
 

@@ -20,17 +20,13 @@ from typing import Any, Literal
 
 import psycopg
 
-from aic.backend.adapters.eventstore.sqlite import connect_sqlite, sqlite_path
-from aic.backend.settings import BackendSettings
+from aic.storage.files import connect_sqlite, sqlite_path
 
 __all__ = [
-    "BACKEND_MIGRATIONS",
-    "EVENT_STORE_MIGRATIONS",
     "Migration",
     "MigrationError",
     "MigrationSet",
     "migrate",
-    "run_migrations",
 ]
 
 Dialect = Literal["sqlite", "postgres"]
@@ -93,12 +89,6 @@ class MigrationSet:
         return [found[version] for version in sorted(found)]
 
 
-EVENT_STORE_MIGRATIONS = MigrationSet("eventstore", "aic.backend.adapters.eventstore")
-# Every set the backend applies, in order (a later set may refer to an earlier one's tables):
-# projections, tracking and sagas add theirs here.
-BACKEND_MIGRATIONS: tuple[MigrationSet, ...] = (EVENT_STORE_MIGRATIONS,)
-
-
 def _pending(
     sets: Sequence[MigrationSet], dialect: Dialect, applied: dict[tuple[str, int], str]
 ) -> list[Migration]:
@@ -128,13 +118,6 @@ async def migrate(database_url: str, sets: Sequence[MigrationSet]) -> list[str]:
     if database_url.startswith(("postgresql://", "postgres://")):
         return await _migrate_postgres(database_url, sets)
     raise ValueError(f"unsupported database URL scheme: {database_url.split(':', 1)[0]}")
-
-
-async def run_migrations(settings: BackendSettings) -> list[str]:
-    """Bring the backend's database (``AIC_DATABASE_URL``) up to date."""
-    if settings.database_url is None:  # the embedded default: its folder may not exist yet
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return await migrate(settings.resolved_database_url, BACKEND_MIGRATIONS)
 
 
 def _migrate_sqlite(url: str, sets: Sequence[MigrationSet]) -> list[str]:
