@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from aic import __version__
+from aic.ai.database import open_ai_database
 from aic.ai.keys import BootstrapKeys, ServiceKeyVerifier
 from aic.ai.settings import AISettings
 from aic.contracts.health import AIDetailedHealth, ProviderHealth
 from aic.security.service_keys import load_or_create_service_key
+from aic.storage import SqlDatabase
 
 __all__ = ["AIContainer", "bootstrap"]
 
@@ -20,6 +22,7 @@ class AIContainer:
     settings: AISettings
     service_keys: frozenset[str]
     key_verifier: ServiceKeyVerifier
+    database: SqlDatabase
 
     def providers(self) -> list[ProviderHealth]:
         """Which LLM providers are configured; an unconfigured one says what to set."""
@@ -52,4 +55,13 @@ async def bootstrap(settings: AISettings) -> AsyncIterator[AIContainer]:
         keys = frozenset(k.strip() for k in settings.service_api_keys.split(",") if k.strip())
     else:
         keys = frozenset({load_or_create_service_key(settings.data_dir)})
-    yield AIContainer(settings=settings, service_keys=keys, key_verifier=BootstrapKeys(keys))
+    database = await open_ai_database(settings)
+    try:
+        yield AIContainer(
+            settings=settings,
+            service_keys=keys,
+            key_verifier=BootstrapKeys(keys),
+            database=database,
+        )
+    finally:
+        await database.close()

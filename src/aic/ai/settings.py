@@ -31,3 +31,10 @@ class AISettings(CommonSettings):
     anthropic_api_key: str | None = Field(default=None, description="Anthropic key.")
     anthropic_base_url: str | None = Field(default=None, description="Anthropic base URL.")
     ollama_url: str | None = Field(default=None, description="Ollama server URL; unset: not used.")
+
+    @property
+    def resolved_ai_database_url(self) -> str:
+        """The configured ai database URL, or the embedded SQLite file in the data folder."""
+        if self.ai_database_url:
+            return self.ai_database_url
+        return f"sqlite:///{(self.data_dir / 'ai.db').as_posix()}"
