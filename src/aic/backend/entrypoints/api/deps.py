@@ -11,7 +11,8 @@ from aic.backend.bootstrap import BackendContainer
 __all__ = ["ContainerDep"]
 
 
-def _container(request: Request) -> BackendContainer:
+async def _container(request: Request) -> BackendContainer:
+    # async: a plain function dependency would cost a thread-pool hop on every request
     container: BackendContainer = request.app.state.container
     return container
 
