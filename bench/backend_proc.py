@@ -30,9 +30,11 @@ __all__ = [
     "StoreCounts",
     "captured_row",
     "post_leads",
+    "post_leads_to",
     "started_backend",
     "store_counts",
     "warm_up",
+    "warm_up_url",
 ]
 
 LOCAL = "127.0.0.1"
@@ -149,22 +151,32 @@ def captured_row(database_url: str) -> tuple[str, str]:
 
 def warm_up(backend: Backend, posts: int) -> None:
     """A few sequential POSTs (all must answer 202), not measured."""
+    warm_up_url(backend.url, posts)
+
+
+def warm_up_url(url: str, posts: int) -> None:
+    """``warm_up`` against any server answering ``POST {url}/api/leads``."""
     with httpx2.Client(timeout=10.0) as client:
         for _ in range(posts):
-            response = client.post(f"{backend.url}/api/leads", json=LEAD)
+            response = client.post(f"{url}/api/leads", json=LEAD)
             if response.status_code != 202:
                 raise RuntimeError(f"POST /api/leads -> {response.status_code}: {response.text}")
 
 
 def post_leads(backend: Backend, seconds: int, connections: int) -> Posted:
     """``wrk -t1 -cN`` POSTing one lead form per request; 202s counted by its Lua script."""
+    return post_leads_to(backend.url, backend.folder, seconds, connections)
+
+
+def post_leads_to(url: str, folder: Path, seconds: int, connections: int) -> Posted:
+    """``post_leads`` against any server answering ``POST {url}/api/leads``."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
-    script = backend.folder / "post_lead.lua"
+    script = folder / "post_lead.lua"
     script.write_text(_LUA % json.dumps(LEAD))
     argv = [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
-    argv.append(f"{backend.url}/api/leads")
+    argv.append(f"{url}/api/leads")
     done = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60, check=False)
     ours, elapsed = _OURS.search(done.stdout), _ELAPSED.search(done.stdout)
     if done.returncode != 0 or ours is None or elapsed is None:

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import math
 import statistics
+import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.anchors.raw_insert import RawRate, raw_insert_rate
 from bench.backend_proc import (
@@ -25,9 +27,11 @@ from bench.backend_proc import (
     Posted,
     captured_row,
     post_leads,
+    post_leads_to,
     started_backend,
     store_counts,
     warm_up,
+    warm_up_url,
 )
 from bench.harness import Result, benchmark
 from bench.paced import (
@@ -40,6 +44,7 @@ from bench.paced import (
     paced_leads,
 )
 from bench.pgtemp import temp_database
+from bench.procs import Probe, Proc, free_ports
 
 __all__ = ["backend_commands", "projection_lag"]
 
@@ -88,7 +93,21 @@ def _commands_run(
     )  # fmt: skip
 
 
-def _command_rows(runs: list[CommandRun], raws: list[RawRate], smoke: bool) -> list[Result]:
+def _floor_rate(seconds: int, warm: int) -> Posted:
+    """wrk against the bare FastAPI app's ``POST /api/leads``: validation only, no store."""
+    with tempfile.TemporaryDirectory(prefix="aic-bench-floor-") as tmp:
+        folder = Path(tmp)
+        (port,) = free_ports(1)
+        with Proc.bare(port, folder / "bare.log") as bare:
+            url = f"http://127.0.0.1:{port}"
+            bare.wait_ready([Probe(f"{url}/live")], timeout=30.0)
+            warm_up_url(url, warm)
+            return post_leads_to(url, folder, seconds, _CONNECTIONS)
+
+
+def _command_rows(
+    runs: list[CommandRun], raws: list[RawRate], floors: list[Posted], smoke: bool
+) -> list[Result]:
     anchor = statistics.median(r.rate for r in raws)
     raw_note = (
         f"anchor: {_CONNECTIONS} asyncio psycopg connections, autocommit single-row INSERT of the"
@@ -96,7 +115,20 @@ def _command_rows(runs: list[CommandRun], raws: list[RawRate], smoke: bool) -> l
         f" concurrency as wrk's {_CONNECTIONS} connections: {_spread([r.rate for r in raws])}"
         f" ({sum(r.errors for r in raws)} errors)"
     )
-    results: list[Result] = []
+    results: list[Result] = [
+        Result(
+            name="  framework floor: bare FastAPI POST /api/leads (validate, 202, no store)",
+            figure=statistics.median(f.rate for f in floors),
+            unit="req/s",
+            anchor=anchor,
+            anchor_label=f"raw INSERT, {_CONNECTIONS} connections",
+            better="higher",
+            note=f"one uvicorn worker, the backend's lead form model, wrk -t1 -c{_CONNECTIONS}:"
+            f" {_spread([f.rate for f in floors])}; the ceiling any one-worker FastAPI command"
+            " route reaches on this machine",
+            smoke=smoke,
+        )
+    ]
     for workers in sorted({r.workers for r in runs}):
         mine = [r for r in runs if r.workers == workers]
         rates = [r.posted.rate for r in mine]
@@ -156,15 +188,19 @@ def backend_commands(smoke: bool) -> list[Result]:
     workers = (1,) if smoke else (1, 2)
     runs: list[CommandRun] = []
     raws: list[RawRate] = []
+    floors: list[Posted] = []
     rows: list[tuple[str, str]] = []  # the captured lead row, read from the first backend
     with temp_database() as raw_database:
-        for number in range(rounds):  # backend(s), raw, raw, backend(s), ...
-            for kind in ("backend", "raw") if number % 2 == 0 else ("raw", "backend"):
+        for number in range(rounds):  # backend(s), raw, floor, raw, floor, backend(s), ...
+            kinds = ("backend", "raw", "floor") if number % 2 == 0 else ("raw", "floor", "backend")
+            for kind in kinds:
                 if kind == "raw":
                     raws.append(raw_insert_rate(raw_database, _CONNECTIONS, seconds, *rows[0]))
-                    continue
-                runs += [_commands_run(count, seconds, warm, idle, rows) for count in workers]
-    return _command_rows(runs, raws, smoke)
+                elif kind == "floor":
+                    floors.append(_floor_rate(seconds, warm))
+                else:
+                    runs += [_commands_run(count, seconds, warm, idle, rows) for count in workers]
+    return _command_rows(runs, raws, floors, smoke)
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,10 @@ def test_the_settings_page_documents_every_setting() -> None:
     assert table in DOCS.read_text(), "docs/settings.md is stale: run `aic settings`"
     for name in PlatformSettings.model_fields:
         assert f"`AIC_{name.upper()}`" in table
+
+
+def test_background_loops_select_all_none_or_named_loops() -> None:
+    assert BackendSettings().loop_selection is True
+    assert BackendSettings(background_loops="none").loop_selection is False
+    selected = BackendSettings(background_loops="outbox-relay, projection:").loop_selection
+    assert selected == ["outbox-relay", "projection:"]

@@ -6,11 +6,17 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from aic.settings import CommonSettings
+from aic.settings import CommonSettings, rate_limit_text
 
 __all__ = ["BackendSettings"]
 
 _DATABASE_SCHEMES = ("sqlite://", "postgresql://", "postgres://")
+# The five portals on this machine, by address and by name.
+_PORTAL_ORIGINS = ",".join(
+    f"http://{host}:{port}"
+    for host in ("127.0.0.1", "localhost")
+    for port in (3000, 3001, 3002, 3003, 3005)
+)
 
 
 class BackendSettings(CommonSettings):
@@ -51,6 +57,29 @@ class BackendSettings(CommonSettings):
     health_timeout_seconds: float = Field(
         default=2.0, gt=0, le=30, description="Time limit of each readiness probe."
     )
+    background_loops: str = Field(
+        default="all",
+        description="Background work this API process runs besides HTTP: `all`, `none`, or "
+        "comma-separated loop names or prefixes (`outbox-relay,projection:`); the rest then "
+        "runs in `aic worker` processes.",
+    )
+    rate_limit_public: str = Field(
+        default="60/minute",
+        description="Requests per client address to routes open to anonymous callers; "
+        "several limits join with `;` (`10/second;60/minute`).",
+    )
+    rate_limit_authenticated: str = Field(
+        default="600/minute", description="Requests per signed-in account or per service key."
+    )
+    rate_limit_login: str = Field(
+        default="5/minute;20/hour",
+        description="Sign-in attempts per client address and account email (brute-force guard).",
+    )
+    cors_origins: str = Field(
+        default=_PORTAL_ORIGINS,
+        description="Comma-separated browser origins (`scheme://host:port`) allowed to call the "
+        "API with credentials; default: the five portals on 127.0.0.1 and localhost.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -60,6 +89,24 @@ class BackendSettings(CommonSettings):
         if not value.startswith(_DATABASE_SCHEMES):
             raise ValueError("must start with sqlite://, postgresql:// or postgres://")
         return value
+
+    @field_validator("rate_limit_public", "rate_limit_authenticated", "rate_limit_login")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        return rate_limit_text(value)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        origins = [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        for origin in origins:
+            scheme, _, rest = origin.partition("://")
+            if origin == "*" or scheme not in ("http", "https") or not rest or "/" in rest:
+                raise ValueError(
+                    f"{origin!r} is not an origin: write `https://host[:port]` "
+                    "(no `*`, since credentials are allowed; no path)"
+                )
+        return ",".join(origins)
 
     @field_validator("webhook_urls")
     @classmethod
@@ -79,6 +126,29 @@ class BackendSettings(CommonSettings):
     @property
     def webhook_url_list(self) -> list[str]:
         return [u.strip() for u in (self.webhook_urls or "").split(",") if u.strip()]
+
+    @property
+    def rate_limit_policies(self) -> dict[str, str]:
+        """Rate-limit categories of the backend and their limits."""
+        return {
+            "public": self.rate_limit_public,
+            "authenticated": self.rate_limit_authenticated,
+            "login": self.rate_limit_login,
+        }
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o for o in self.cors_origins.split(",") if o]
+
+    @property
+    def loop_selection(self) -> bool | list[str]:
+        """``background_loops`` as ``bootstrap(run_loops=...)`` takes it."""
+        value = self.background_loops.strip()
+        if value == "all":
+            return True
+        if value == "none":
+            return False
+        return [name.strip() for name in value.split(",") if name.strip()]
 
     @property
     def resolved_database_url(self) -> str:

@@ -30,7 +30,7 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with bootstrap(settings, registry) as container:
+        async with bootstrap(settings, registry, run_loops=settings.loop_selection) as container:
             app.state.container = container
             log.info("started", database=container.readiness.dependencies[0].adapter)
             yield
@@ -48,7 +48,12 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
     )
     # Added first, so it sits inside the shared stack (headers, correlation id, logs).
     app.add_middleware(StorableParamsMiddleware)
-    install_http_stack(app, settings, metrics=BackendHttpMetrics(registry))
+    install_http_stack(
+        app,
+        settings,
+        metrics=BackendHttpMetrics(registry),
+        cors_origins=settings.cors_origin_list,
+    )
     install_domain_error_handlers(app)
     add_metrics_route(app, registry)
     for router in (health, leads, content, feed, notifications, sagas, track):
