@@ -60,6 +60,7 @@ from aic.backend.application.sagas.lead_qualification import (
 from aic.backend.application.sagas.scheduler import PublicationScheduler
 from aic.backend.application.serialization import EventCodec
 from aic.backend.demo.clock import seed_aware_clock
+from aic.backend.identity import IdentityServices, build_identity
 from aic.backend.settings import BackendSettings
 from aic.backend.wiring import (
     build_query_bus,
@@ -97,6 +98,7 @@ class BackendContainer:
     sagas: SagaOrchestrator
     saga_views: SqlSagaReadModel
     webhooks: WebhookSender
+    identity: IdentityServices
     loops: BackgroundLoops
     redis: redis_async.Redis | None = None
     _engagement_wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -210,6 +212,7 @@ async def bootstrap(
         )
         tracking = SqlTrackingStore(database)
         accounts = SqlAccountReadModel(database)
+        identity = build_identity(settings, database, repository, commands, accounts, api_key)
         lead_deps = LeadSagaDependencies(
             repository,
             tracking,
@@ -260,6 +263,7 @@ async def bootstrap(
             sagas=sagas,
             saga_views=SqlSagaReadModel(database),
             webhooks=webhooks,
+            identity=identity,
             loops=BackgroundLoops(),
             redis=redis_client,
         )

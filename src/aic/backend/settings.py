@@ -81,6 +81,41 @@ class BackendSettings(CommonSettings):
         "API with credentials; default: the five portals on 127.0.0.1 and localhost.",
     )
 
+    jwt_secret: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Signing key of user access tokens (HS256, at least 32 characters; every "
+        "backend replica needs the same one); unset: generated into the data folder.",
+    )
+    jwt_issuer: str = Field(
+        default="aic-backend", min_length=1, description="`iss` of the access tokens issued."
+    )
+    jwt_audience: str = Field(
+        default="aic", min_length=1, description="`aud` the access tokens are issued for."
+    )
+    jwt_ttl_seconds: int = Field(
+        default=900, ge=30, le=86_400, description="Lifetime of an access token (JWT)."
+    )
+    refresh_ttl_seconds: int = Field(
+        default=14 * 86_400,
+        ge=60,
+        description="Lifetime of a refresh token or portal session cookie from its issue "
+        "(refreshing issues a new one).",
+    )
+    session_max_age_seconds: int = Field(
+        default=30 * 86_400,
+        ge=60,
+        description="A session ends this long after sign-in, however often it is refreshed.",
+    )
+    invitation_ttl_seconds: int = Field(
+        default=7 * 86_400, ge=60, description="How long a staff invitation can be accepted."
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Mark the session cookies `Secure` (HTTPS only); unset: when the backend "
+        "serves TLS itself (set `true` behind a TLS-terminating proxy).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _database_scheme(cls, value: str | None) -> str | None:

@@ -41,6 +41,7 @@ MIGRATION_SETS: tuple[MigrationSet, ...] = (
     MigrationSet("tracking", "aic.backend.adapters.tracking"),
     MigrationSet("sagas", "aic.backend.adapters.sagas"),
     MigrationSet("webhooks", "aic.backend.adapters.webhooks"),
+    MigrationSet("auth", "aic.backend.adapters.identity"),
 )
 
 

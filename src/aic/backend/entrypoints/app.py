@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 
 from aic import __version__
 from aic.asgi import add_metrics_route, install_http_stack
 from aic.backend.bootstrap import bootstrap
 from aic.backend.entrypoints.api import content, feed, health, leads, notifications, sagas, track
+from aic.backend.entrypoints.api.auth import enforce_access
 from aic.backend.entrypoints.api.storable import StorableParamsMiddleware
 from aic.backend.entrypoints.errors import install_domain_error_handlers
 from aic.backend.settings import BackendSettings
@@ -45,6 +46,8 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        # Every route, present and future, passes the access table (aic.security.rbac).
+        dependencies=[Depends(enforce_access)],
     )
     # Added first, so it sits inside the shared stack (headers, correlation id, logs).
     app.add_middleware(StorableParamsMiddleware)

@@ -1,22 +1,58 @@
-"""The one role-check dependency every route goes through.
+"""Who is calling, and may they: authentication of every request and the access check.
 
-Each route declares the permission it needs (``leads:read``, ``content:publish`` ...); the
-security issue turns ``authorize`` into token/session authentication plus the static role-by-
-route table. Until then every caller is let through as the anonymous principal, so routes,
-tests and the OpenAPI document already carry their permissions.
+``authenticate(connection)`` finds the caller of an HTTP request or WebSocket from, in order:
+
+1. ``Authorization: Bearer <token>``: an access token (JWT) of an account, or the service key;
+2. ``X-API-Key: <service key>``;
+3. the ``access_token`` query parameter, only on WebSocket handshakes and ``text/event-stream``
+   requests, because browsers cannot set headers there (URLs end up in logs and histories:
+   use a fresh short-lived access token, never the service key, in a URL);
+4. the ``aic_session`` cookie of a portal session.
+
+Presented credentials that are wrong answer 401 (a client must learn its token died); a stale
+session cookie is ignored instead, so a visitor with an old cookie still reaches public pages.
+
+``enforce_access`` runs on every route of the app (an app-wide dependency): it looks up the
+route's ``(method, path template)`` in ``aic.security.rbac.ACCESS`` and refuses with 401 (not
+signed in) or 403 (wrong role, or a route missing from the table). Unsafe requests
+authenticated by the session cookie must echo the CSRF value (``X-CSRF-Token`` header or a
+``csrf_token`` form field); without it they count as anonymous on public routes and are
+refused (403) elsewhere. Bearer and key requests need no CSRF value: browsers never add them.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import Request
+from fastapi import Depends, WebSocketException, status
+from starlette.requests import HTTPConnection, Request
 
-__all__ = ["PUBLIC", "Principal", "authorize"]
+from aic.asgi import ApiError
+from aic.backend.application.sessions import AuthFailure
+from aic.backend.identity import IdentityServices
+from aic.observability.logging import get_logger
+from aic.security.csrf import CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, csrf_token_matches
+from aic.security.rbac import has_capability, rule_for
+from aic.security.tokens import looks_like_jwt
+
+__all__ = [
+    "ANONYMOUS",
+    "PUBLIC",
+    "SESSION_COOKIE",
+    "Principal",
+    "authenticate",
+    "authorize",
+    "enforce_access",
+]
 
 PUBLIC = "public"
+SESSION_COOKIE = "aic_session"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+_log = get_logger("aic.auth")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,21 +60,177 @@ class Principal:
     id: str
     kind: Literal["anonymous", "account", "service"] = "anonymous"
     roles: frozenset[str] = field(default_factory=frozenset)
+    via: Literal["none", "bearer", "cookie", "api_key"] = "none"
+    session_id: str | None = None
 
     @property
     def actor(self) -> str:
         """How events record who caused them."""
         return self.id if self.kind != "anonymous" else "public"
 
+    def can(self, capability: str) -> bool:
+        """A finer rule of ``aic.security.rbac.CAPABILITIES`` (drafts to staff ...)."""
+        return has_capability(self.roles, capability)
+
 
 ANONYMOUS = Principal(id="anonymous")
+SERVICE_ID = "service"
 
 
-def authorize(permission: str) -> Callable[[Request], Awaitable[Principal]]:
-    """A dependency: the caller, once allowed ``permission`` (see module docstring)."""
+def _identity(connection: HTTPConnection) -> IdentityServices:
+    services: IdentityServices = connection.app.state.container.identity
+    return services
 
-    async def dependency(request: Request) -> Principal:
-        request.state.permission = permission
-        return ANONYMOUS
+
+def _unauthorized(code: str, message: str) -> ApiError:
+    return ApiError(
+        401, code, message, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
+
+
+def _service(services: IdentityServices, key: str) -> Principal:
+    if not hmac.compare_digest(key.encode(), services.service_key.encode()):
+        raise _unauthorized("invalid_service_key", "The service key is not valid.")
+    return Principal(id=SERVICE_ID, kind="service", roles=frozenset({"service"}), via="api_key")
+
+
+async def _bearer(services: IdentityServices, token: str) -> Principal:
+    if not looks_like_jwt(token):
+        return _service(services, token)
+    try:
+        claims, account = await services.sessions.verify_access(token)
+    except AuthFailure as exc:
+        raise _unauthorized(exc.code, exc.message) from None
+    return Principal(
+        id=account.account_id,
+        kind="account",
+        roles=claims.roles,
+        via="bearer",
+        session_id=claims.session_id,
+    )
+
+
+def _query_token_allowed(connection: HTTPConnection) -> bool:
+    if connection.scope["type"] == "websocket":
+        return True
+    return "text/event-stream" in connection.headers.get("accept", "")
+
+
+async def authenticate(connection: HTTPConnection) -> Principal:
+    """The caller of ``connection`` (``Request`` or ``WebSocket``); ``ApiError`` 401 when the
+    credentials presented are not valid. Signed-out callers are ``ANONYMOUS``."""
+    known = getattr(connection.state, "principal", None)
+    if isinstance(known, Principal):
+        return known
+    services = _identity(connection)
+    authorization = connection.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, credentials = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
+            raise _unauthorized(
+                "unsupported_authorization", "Send `Authorization: Bearer <token>`."
+            )
+        return await _bearer(services, credentials.strip())
+    api_key = connection.headers.get("x-api-key")
+    if api_key is not None:
+        return _service(services, api_key.strip())
+    query_token = connection.query_params.get("access_token")
+    if query_token and _query_token_allowed(connection):
+        return await _bearer(services, query_token)
+    cookie = connection.cookies.get(SESSION_COOKIE)
+    if cookie:
+        found = await services.sessions.session_for_cookie(cookie)
+        if found is not None:
+            return Principal(
+                id=found.account.account_id,
+                kind="account",
+                roles=found.account.roles,
+                via="cookie",
+                session_id=found.session_id,
+            )
+    return ANONYMOUS
+
+
+async def _csrf_proven(connection: HTTPConnection, principal: Principal) -> bool:
+    services = _identity(connection)
+    echoed = connection.headers.get(CSRF_HEADER)
+    content_type = connection.headers.get("content-type", "")
+    if echoed is None and isinstance(connection, Request) and content_type.startswith(_FORMS):
+        value = (await connection.form()).get(CSRF_FORM_FIELD)
+        echoed = value if isinstance(value, str) else None
+    cookie = connection.cookies.get(CSRF_COOKIE)
+    return principal.session_id is not None and csrf_token_matches(
+        services.csrf_secret, principal.session_id, cookie, echoed
+    )
+
+
+def _route(connection: HTTPConnection) -> tuple[str, str | None]:
+    scope = connection.scope
+    method = "WEBSOCKET" if scope["type"] == "websocket" else str(scope["method"])
+    path = getattr(scope.get("route"), "path", None)
+    return method, path if isinstance(path, str) else None
+
+
+async def _decide(connection: HTTPConnection) -> Principal:
+    method, path = _route(connection)
+    rule = rule_for(method, path) if path else None
+    principal = await authenticate(connection)
+    if rule is None:
+        _log.error("route_not_in_access_table", method=method, route=path)
+        raise ApiError(
+            403, "route_not_allowed", "This route is not open to anyone (not in the access table)."
+        )
+    unsafe_cookie = principal.via == "cookie" and method in UNSAFE_METHODS
+    if unsafe_cookie and not await _csrf_proven(connection, principal):
+        if not rule.public:
+            raise ApiError(
+                403,
+                "csrf_failed",
+                f"Echo the `{CSRF_COOKIE}` cookie in the `{CSRF_HEADER}` header (or a "
+                f"`{CSRF_FORM_FIELD}` form field) on requests that change something.",
+            )
+        principal = ANONYMOUS
+    if not rule.allows(principal.roles):
+        if principal.kind == "anonymous":
+            raise ApiError(
+                401,
+                "unauthenticated",
+                "Sign in first: send `Authorization: Bearer <access token>` or the session cookie.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        raise ApiError(
+            403,
+            "forbidden",
+            "Your roles do not allow this.",
+            {"required_any_of": sorted(rule.roles), "held": sorted(principal.roles)},
+        )
+    connection.state.principal = principal
+    return principal
+
+
+async def enforce_access(connection: HTTPConnection) -> Principal:
+    """The app-wide dependency: the caller, once the access table allows this route."""
+    if connection.scope["type"] != "websocket":
+        return await _decide(connection)
+    try:
+        return await _decide(connection)
+    except ApiError as exc:
+        # A refused handshake: the close reason carries the error code.
+        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, exc.code) from None
+
+
+def authorize(permission: str | None = None) -> Callable[..., Awaitable[Principal]]:
+    """The caller of a route, as ``enforce_access`` allowed it.
+
+    ``permission`` names what the route does, for the logs; it decides nothing: the access
+    table in ``aic.security.rbac`` does.
+    """
+
+    async def dependency(
+        connection: HTTPConnection,
+        principal: Annotated[Principal, Depends(enforce_access)],
+    ) -> Principal:
+        connection.state.permission = permission
+        return principal
 
     return dependency
