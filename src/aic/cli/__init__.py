@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 projections_app = typer.Typer(help="Read models: status, and rebuilding from the event store.")
 app.add_typer(projections_app, name="projections")
+admin_app = typer.Typer(help="Staff accounts: the first administrator, passwords.")
+app.add_typer(admin_app, name="admin")
 
 Host = Annotated[str | None, typer.Option(help="Listen address (default: the setting).")]
 Port = Annotated[int | None, typer.Option(help="Listen port (default: the setting).")]
@@ -124,6 +126,48 @@ def projections_rebuild(
     from aic.cli.operations import run_projections_rebuild
 
     run_projections_rebuild(name)
+
+
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from one line of stdin (for scripts)."
+    ),
+]
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str | None, typer.Option(help="The administrator's e-mail.")] = None,
+    name: Annotated[str | None, typer.Option(help="The name shown to colleagues.")] = None,
+    password_stdin: PasswordStdin = False,
+    force: Annotated[
+        bool, typer.Option(help="Add an administrator even though one can sign in.")
+    ] = False,
+) -> None:
+    """Create the first administrator (asks for the password twice, hidden)."""
+    from aic.cli.admin import run_admin_create
+
+    run_admin_create(email, name, password_stdin, force)
+
+
+@admin_app.command("set-password")
+def admin_set_password(
+    email: Annotated[str, typer.Argument(help="The account's e-mail.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set an account's password (a demo account, a forgotten one); its sessions end."""
+    from aic.cli.admin import run_admin_set_password
+
+    run_admin_set_password(email, password_stdin)
+
+
+@app.command()
+def access() -> None:
+    """Print who may call which backend route, as Markdown (docs/access.md is this output)."""
+    from aic.cli.admin import run_access
+
+    run_access()
 
 
 @app.command()

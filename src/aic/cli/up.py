@@ -12,6 +12,7 @@ import httpx2
 from pydantic import ValidationError
 from rich.table import Table
 
+from aic.cli.admin import admin_hint
 from aic.cli.output import console, fail, settings_error
 from aic.cli.settings import PlatformSettings, local_url
 from aic.cli.supervisor import Child, Supervisor
@@ -116,6 +117,7 @@ def run_up(timeout: float, seed: bool) -> None:
             fail(f"not ready after {timeout:g} s: {', '.join(missing)}; see the log above.", 1)
         console.print(_url_table(settings))
         _warn_if_degraded(settings)
+        admin_hint(settings)
         console.print(f"all ready in {time.monotonic() - begin:.1f} s; Ctrl-C stops everything.")
         while not supervisor.stopping.wait(0.5):
             crashed = supervisor.exited()

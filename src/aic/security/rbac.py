@@ -117,6 +117,10 @@ ACCESS: Final[dict[tuple[str, str], Rule]] = {
     ("GET", "/api/events"): OPERATORS,
     ("GET", "/api/sagas/{saga_id}"): OPERATORS,
     ("GET", "/api/notifications"): STAFF,
+    # Realtime: every signed-in role subscribes; what each sees is filtered by topic grants
+    # (aic.backend.application.realtime.visibility).
+    ("GET", "/api/events/stream"): SIGNED_IN,
+    ("WEBSOCKET", "/api/ws"): SIGNED_IN,
 }
 
 CAPABILITIES: Final[dict[str, Rule]] = {

@@ -1,4 +1,8 @@
-"""A running backend app (lifespan, loops) on SQLite, or on PostgreSQL with Redis Streams."""
+"""A running backend app (lifespan, loops) on SQLite, or on PostgreSQL with Redis Streams.
+
+``api`` is signed in as the first administrator (who may call every route); tests of what
+other callers may do build their own clients (``tests.support.identity``).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from aic.backend.entrypoints.app import create_app
 from aic.backend.settings import BackendSettings
+from tests.support.identity import ADMIN_EMAIL, bearer, create_admin, sign_in
 from tests.support.services import free_ports
 
 
@@ -42,9 +47,12 @@ def api(
         data_dir=folder,
         ai_url=f"http://127.0.0.1:{free_ports(1)[0]}",
         health_timeout_seconds=1.0,
+        jwt_ttl_seconds=86_400,  # a module's tests outlive the default 15 minutes
         **options,
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        create_admin(client)
+        client.headers.update(bearer(sign_in(client, ADMIN_EMAIL)["access_token"]))
         yield client
 
 

@@ -25,7 +25,9 @@ def test_concurrent_scores_on_one_lead_are_each_one_event(api: TestClient) -> No
 
     async def hammer() -> list[int]:
         transport = httpx2.ASGITransport(app=api.app)
-        async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx2.AsyncClient(
+            transport=transport, base_url="http://test", headers=dict(api.headers)
+        ) as client:
 
             async def score(n: int) -> int:
                 body = {"score": float(n), "model": "manual", "model_version": "1"}

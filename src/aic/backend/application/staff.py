@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -112,6 +113,8 @@ class StaffAccounts:
         if problems:
             raise weak_password(problems)
         account_id = uuid.uuid4().hex
+        # The new colleague registers themselves: their events name them as the actor.
+        context = CommandContext(dataclasses.replace(context.metadata, actor=account_id))
         if not await self.store.claim_invitation(invitation.invitation_id, account_id, now):
             raise AuthFailure("invitation_used", "This invitation was just used.", 410)
         try:

@@ -11,7 +11,17 @@ from prometheus_client import CollectorRegistry
 from aic import __version__
 from aic.asgi import add_metrics_route, install_http_stack
 from aic.backend.bootstrap import bootstrap
-from aic.backend.entrypoints.api import content, feed, health, leads, notifications, sagas, track
+from aic.backend.entrypoints.api import (
+    accounts,
+    content,
+    feed,
+    health,
+    leads,
+    notifications,
+    sagas,
+    sessions,
+    track,
+)
 from aic.backend.entrypoints.api.auth import enforce_access
 from aic.backend.entrypoints.api.storable import StorableParamsMiddleware
 from aic.backend.entrypoints.errors import install_domain_error_handlers
@@ -59,6 +69,6 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
     )
     install_domain_error_handlers(app)
     add_metrics_route(app, registry)
-    for router in (health, leads, content, feed, notifications, sagas, track):
+    for router in (health, sessions, accounts, leads, content, feed, notifications, sagas, track):
         app.include_router(router.router)
     return app

@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from fastapi import Depends, WebSocketException, status
+from fastapi import Depends, WebSocketException
 from starlette.requests import HTTPConnection, Request
 
 from aic.asgi import ApiError
@@ -215,8 +215,10 @@ async def enforce_access(connection: HTTPConnection) -> Principal:
     try:
         return await _decide(connection)
     except ApiError as exc:
-        # A refused handshake: the close reason carries the error code.
-        raise WebSocketException(status.WS_1008_POLICY_VIOLATION, exc.code) from None
+        # A refused handshake closes with 4401 (sign in) or 4403 (not allowed), the reason
+        # being the error code (docs/realtime.md lists the close codes).
+        code = 4401 if exc.status_code == 401 else 4403
+        raise WebSocketException(code, exc.code) from None
 
 
 def authorize(permission: str | None = None) -> Callable[..., Awaitable[Principal]]:

@@ -74,12 +74,14 @@ async def create_draft(
 @router.get("", summary="Content by status, type, portal, segment")
 async def list_content(
     container: ContainerDep,
-    _: Annotated[Principal, Depends(authorize("content:read"))],
+    principal: Annotated[Principal, Depends(authorize("content:read"))],
     content_status: Annotated[str | None, Query(alias="status", max_length=40)] = None,
     content_type: Annotated[str | None, Query(max_length=60)] = None,
     portal: Annotated[str | None, Query(max_length=40)] = None,
     segment: Annotated[str | None, Query(max_length=40)] = None,
-    published: Annotated[bool, Query(description="Only what is live, as visitors see it")] = False,
+    published: Annotated[
+        bool, Query(description="Only what is live, as visitors see it (always, signed out)")
+    ] = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[ContentView]:
@@ -88,7 +90,8 @@ async def list_content(
         content_type=content_type,
         portal=portal,
         segment=segment,
-        published_only=published,
+        # Visitors see what is live, whatever they ask for.
+        published_only=published or not principal.can("content:unpublished"),
         limit=limit,
         offset=offset,
     )
@@ -100,9 +103,15 @@ async def list_content(
 async def get_content(
     slug: Annotated[str, Path(max_length=120)],
     container: ContainerDep,
-    _: Annotated[Principal, Depends(authorize("content:read_published"))],
+    principal: Annotated[Principal, Depends(authorize("content:read_published"))],
     preview: Annotated[bool, Query(description="The latest revision (staff)")] = False,
 ) -> ContentView:
+    if preview and not principal.can("content:unpublished"):
+        raise ApiError(
+            403 if principal.kind != "anonymous" else 401,
+            "preview_forbidden" if principal.kind != "anonymous" else "unauthenticated",
+            "Previews of unpublished revisions are for signed-in staff.",
+        )
     view: ContentView | None = await container.queries.ask(
         GetContentBySlug(slug=slug, published_only=not preview)
     )

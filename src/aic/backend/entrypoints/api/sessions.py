@@ -1,0 +1,271 @@
+"""``/api/auth``: sign in (tokens or a portal session cookie), refresh, sign out, who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from aic.backend.application.identity import AccountSecurity
+from aic.backend.application.sessions import AuthFailure, IssuedTokens
+from aic.backend.domain.accounts import Account
+from aic.backend.entrypoints.api.auth import SESSION_COOKIE, Principal, authorize
+from aic.backend.entrypoints.api.deps import ContainerDep
+from aic.backend.identity import IdentityServices
+from aic.security.csrf import CSRF_COOKIE, csrf_token
+from aic.security.passwords import MAX_PASSWORD_LENGTH
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+_FORM = "application/x-www-form-urlencoded"
+Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(min_length=3, max_length=254, examples=["noor@example.com"])
+    password: Password
+    session: Literal["token", "cookie"] | None = Field(
+        default=None,
+        description="`token`: access + refresh token in the body (default for JSON); "
+        "`cookie`: an HttpOnly session cookie and a CSRF cookie (default for form posts).",
+    )
+    csrf_token: str | None = Field(default=None, description="Ignored (forms may send it).")
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str | None = Field(
+        default=None, max_length=200, description="Omit to refresh the session cookie."
+    )
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: Password
+
+
+class AccountOut(BaseModel):
+    account_id: str
+    email: str
+    roles: list[str]
+    active: bool
+
+    @classmethod
+    def of(cls, account: AccountSecurity) -> AccountOut:
+        return cls(
+            account_id=account.account_id,
+            email=account.email,
+            roles=sorted(account.roles),
+            active=account.active,
+        )
+
+
+class SignedIn(BaseModel):
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - the OAuth 2 token type
+    access_token: str | None = Field(description="Absent for cookie sessions")
+    expires_in: int | None = Field(description="Seconds the access token stays valid")
+    refresh_token: str | None = Field(description="Absent for cookie sessions (in the cookie)")
+    refresh_expires_at: str
+    csrf_token: str | None = Field(
+        description="Cookie sessions: echo it in `X-CSRF-Token` on POST/PUT/PATCH/DELETE"
+    )
+    session_id: str
+    account: AccountOut
+
+
+class Me(BaseModel):
+    id: str
+    kind: Literal["account", "service"]
+    roles: list[str]
+    via: str
+    session_id: str | None = None
+    email: str | None = None
+    display_name: str | None = None
+
+
+def _services(container: ContainerDep) -> IdentityServices:
+    return container.identity
+
+
+Identity = Annotated[IdentityServices, Depends(_services)]
+_LOGIN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": LoginRequest.model_json_schema()},
+            _FORM: {"schema": LoginRequest.model_json_schema()},
+        },
+    }
+}
+
+
+async def _login_request(request: Request) -> tuple[LoginRequest, bool]:
+    """The body as JSON or as a form post; ``True`` for a form post."""
+    is_form = request.headers.get("content-type", "").startswith(_FORM)
+    try:
+        raw: Any = dict(await request.form()) if is_form else await request.json()
+    except ValueError:  # not JSON (nor a form)
+        error = {"type": "json_invalid", "loc": ("body",), "msg": "Send JSON or a URL-encoded "
+                 "form", "input": None}  # fmt: skip
+        raise RequestValidationError([error]) from None
+    try:
+        return LoginRequest.model_validate(raw), is_form
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors) from None
+
+
+def _set_session_cookies(
+    response: Response, identity: IdentityServices, issued: IssuedTokens
+) -> str:
+    max_age = int(identity.sessions.policy.refresh_ttl.total_seconds())
+    csrf = csrf_token(identity.csrf_secret, issued.session_id)
+    # Lax, not Strict: a link from a mail or another site to a portal page keeps the session;
+    # unsafe methods need the CSRF value anyway.
+    common: dict[str, Any] = {
+        "max_age": max_age,
+        "path": "/",
+        "secure": identity.cookie_secure,
+        "samesite": "lax",
+    }
+    response.set_cookie(SESSION_COOKIE, issued.refresh_token, httponly=True, **common)
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, **common)
+    return csrf
+
+
+def _clear_session_cookies(response: Response, identity: IdentityServices) -> None:
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(name, path="/", secure=identity.cookie_secure, samesite="lax")
+
+
+def _signed_in(
+    issued: IssuedTokens, identity: IdentityServices, response: Response, cookie: bool
+) -> SignedIn:
+    if cookie:
+        csrf = _set_session_cookies(response, identity, issued)
+        access = refresh = None
+        expires_in = None
+    else:
+        csrf, access, refresh = None, issued.access_token, issued.refresh_token
+        expires_in = identity.sessions.tokens.ttl_seconds
+    return SignedIn(
+        access_token=access,
+        expires_in=expires_in,
+        refresh_token=refresh,
+        refresh_expires_at=issued.refresh_expires_at,
+        csrf_token=csrf,
+        session_id=issued.session_id,
+        account=AccountOut.of(issued.account),
+    )
+
+
+@router.post("/login", summary="Sign in with e-mail and password", openapi_extra=_LOGIN_BODY)
+async def login(
+    request: Request,
+    response: Response,
+    identity: Identity,
+    _: Annotated[Principal, Depends(authorize("auth:login"))],
+) -> SignedIn:
+    body, is_form = await _login_request(request)
+    cookie = (body.session or ("cookie" if is_form else "token")) == "cookie"
+    issued = await identity.sessions.login(
+        body.email,
+        body.password,
+        "cookie" if cookie else "bearer",
+        request.headers.get("user-agent"),
+    )
+    return _signed_in(issued, identity, response, cookie)
+
+
+@router.post("/refresh", summary="A new access token; the refresh token or cookie rotates")
+async def refresh(
+    request: Request,
+    response: Response,
+    identity: Identity,
+    principal: Annotated[Principal, Depends(authorize("auth:refresh"))],
+    body: RefreshRequest | None = None,
+) -> SignedIn:
+    if body is not None and body.refresh_token:
+        issued = await identity.sessions.refresh(body.refresh_token)
+        return _signed_in(issued, identity, response, cookie=False)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if principal.via != "cookie" or not cookie:
+        raise AuthFailure(
+            "invalid_refresh_token",
+            "Send `refresh_token`, or the session cookie with its CSRF value.",
+        )
+    try:
+        issued = await identity.sessions.refresh(cookie)
+    except AuthFailure:
+        _clear_session_cookies(response, identity)
+        raise
+    return _signed_in(issued, identity, response, cookie=True)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="End this session")
+async def logout(
+    response: Response,
+    identity: Identity,
+    principal: Annotated[Principal, Depends(authorize("auth:logout"))],
+    body: RefreshRequest | None = None,
+) -> None:
+    if body is not None and body.refresh_token:
+        await identity.sessions.logout_token(body.refresh_token)
+    if principal.session_id is not None:
+        await identity.sessions.logout(principal.session_id)
+    _clear_session_cookies(response, identity)
+
+
+@router.post(
+    "/logout-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End every session of my account and every access token issued to it",
+)
+async def logout_all(
+    response: Response,
+    identity: Identity,
+    principal: Annotated[Principal, Depends(authorize("auth:logout"))],
+) -> None:
+    await identity.sessions.logout_all(principal.id)
+    _clear_session_cookies(response, identity)
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change my password (then every session ends: sign in again)",
+)
+async def change_password(
+    body: PasswordChange,
+    response: Response,
+    identity: Identity,
+    principal: Annotated[Principal, Depends(authorize("auth:password"))],
+) -> None:
+    await identity.sessions.change_password(principal.id, body.current_password, body.new_password)
+    await identity.sessions.logout_all(principal.id)
+    _clear_session_cookies(response, identity)
+
+
+@router.get("/me", summary="Who I am: account or service, roles, how I signed in")
+async def me(
+    identity: Identity, principal: Annotated[Principal, Depends(authorize("auth:me"))]
+) -> Me:
+    found = Me(
+        id=principal.id,
+        kind="service" if principal.kind == "service" else "account",
+        roles=sorted(principal.roles),
+        via=principal.via,
+        session_id=principal.session_id,
+    )
+    if principal.kind == "account":
+        account = (await identity.sessions.repository.load(Account, principal.id)).aggregate
+        found.email, found.display_name = account.email, account.display_name
+    return found
