@@ -1,0 +1,114 @@
+"""Which source sentences a document may use, ranked for a brief's topic, keywords and tone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aic.ai.composer.briefs import Brief
+from aic.ai.composer.corpus import RetrievedPassage
+from aic.ai.composer.passages import Passage
+from aic.ai.composer.sentences import (
+    STOPWORDS,
+    contains_phrase,
+    content_tokens,
+    split_sentences,
+    words,
+)
+
+__all__ = ["Candidate", "candidate_pool", "with_connector"]
+
+_MIN_WORDS = 5
+_MAX_WORDS = 55
+# Sentences that lean on the one before them read wrongly out of their place.
+_DANGLING = {"it", "this", "these", "they", "that", "those", "he", "she", "such"}
+_DIGIT = re.compile(r"\d")
+# "This article describes ..." speaks of its own document, which a new text is not.
+_SELF_REFERENCE = re.compile(
+    r"\b(?:this|the following|these) (?:article|guide|page|post|document|section|whitepaper)s?\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One sentence of a retrieved passage, and how well it serves the brief."""
+
+    text: str
+    passage: Passage
+    passage_score: float
+    order: int  # its place in the passage
+    word_count: int
+    rank: float
+
+    @property
+    def content_id(self) -> str:
+        return self.passage.content_id
+
+    @property
+    def sort_key(self) -> tuple[float, str, int]:
+        return (-self.rank, self.passage.passage_id, self.order)
+
+
+def _rank(brief: Brief, sentence: str, passage_score: float, query_terms: set[str]) -> float:
+    tokens = set(content_tokens(sentence))
+    overlap = len(tokens & query_terms) / max(1, len(query_terms))
+    count = len(words(sentence))
+    rank = passage_score + 0.15 * overlap
+    if contains_phrase(sentence, brief.keywords):
+        rank += 0.05
+    short = brief.tone in ("friendly", "playful") or brief.brand_voice.prefers_short_sentences
+    if short:
+        rank -= 0.006 * max(0, count - 16)
+    if brief.tone == "authoritative" and _DIGIT.search(sentence):
+        rank += 0.04
+    if brief.tone == "professional" and count < 9:
+        rank -= 0.02
+    if words(sentence)[0].lower() in _DANGLING:
+        rank -= 0.05
+    return rank
+
+
+def candidate_pool(brief: Brief, relevant: Sequence[RetrievedPassage]) -> list[Candidate]:
+    """Every usable sentence of the relevant passages, best first.
+
+    Left out: sentences with a banned word, fragments, overlong sentences, lead-ins to a list
+    (ending with a colon) and repeats of a sentence already taken.
+    """
+    banned = brief.brand_voice.banned_words
+    query_terms = set(content_tokens(brief.retrieval_query)) - STOPWORDS
+    seen: set[str] = set()
+    pool: list[Candidate] = []
+    for hit in relevant:
+        for order, sentence in enumerate(split_sentences(hit.passage.text)):
+            count = len(words(sentence))
+            key = " ".join(w.lower() for w in words(sentence))
+            if (
+                count < _MIN_WORDS
+                or count > _MAX_WORDS
+                or sentence.endswith(":")
+                or _SELF_REFERENCE.search(sentence)
+                or key in seen
+                or contains_phrase(sentence, banned)
+            ):
+                continue
+            seen.add(key)
+            rank = _rank(brief, sentence, hit.score, query_terms)
+            pool.append(Candidate(sentence, hit.passage, hit.score, order, count, rank))
+    return sorted(pool, key=lambda c: c.sort_key)
+
+
+_LOWER_SAFE = STOPWORDS | {"every", "each", "most", "many", "some", "all", "any", "no"}
+
+
+def with_connector(connector: str | None, sentence: str) -> str:
+    """``sentence`` after ``connector``, its capital lowered only where it is a common word."""
+    if not connector:
+        return sentence
+    first = sentence.split(" ", 1)[0]
+    if first.lower() in _LOWER_SAFE and first[:1].isupper() and first[1:].islower():
+        return f"{connector} {sentence[:1].lower()}{sentence[1:]}"
+    if first.isupper() or first[:1].isdigit():
+        return f"{connector} {sentence}"  # an acronym or a number keeps its form
+    return sentence  # a capital we cannot tell from a name's: no connector

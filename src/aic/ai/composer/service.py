@@ -1,0 +1,276 @@
+"""Content generation and answers: retrieval, the choice of writer, and streaming events."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from aic.ai.composer.answers import Answer, AnswerComposer
+from aic.ai.composer.briefs import Brief
+from aic.ai.composer.composer import LocalComposer
+from aic.ai.composer.composition import ComposeError
+from aic.ai.composer.corpus import ContentCorpus, PassageFilter, RetrievedPassage
+from aic.ai.composer.documents import COMPOSER_PROVIDER, GeneratedContent
+from aic.ai.composer.draft_repair import LLMDraftRejected
+from aic.ai.composer.llm_drafts import build_prompt, parse_draft, review_draft
+from aic.ai.composer.provider import text_pieces
+from aic.ai.composer.sentences import contains_phrase
+from aic.ai.providers.ports import Completion, LLMProvider, Usage
+from aic.asgi.errors import ApiError
+
+__all__ = [
+    "ContentService",
+    "Finished",
+    "Generated",
+    "GenerationEvent",
+    "GenerationPlan",
+    "ModelDirectory",
+    "Reset",
+    "SectionStarted",
+    "TextPiece",
+]
+
+_RETRIEVE_K = 24
+_PER_KEYWORD_K = 6
+
+
+class ModelDirectory(LLMProvider, Protocol):
+    """An LLM (the provider chain) that says which provider serves which model."""
+
+    def model_owners(self) -> list[tuple[str, str]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    document: GeneratedContent
+    usage: Usage
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationPlan:
+    """A validated brief with its sources, and who writes it: an LLM ``model`` or the
+    composer (``model`` ``None``, ``composed`` already made)."""
+
+    brief: Brief
+    retrieved: tuple[RetrievedPassage, ...]
+    model: str | None
+    explicit: bool
+    composed: Generated | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionStarted:
+    index: int
+    heading: str
+    source_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TextPiece:
+    text: str
+    section: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reset:
+    """Discard the text streamed so far: the LLM's draft was rejected, the composer follows."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    generated: Generated
+
+
+GenerationEvent = SectionStarted | TextPiece | Reset | Finished
+
+
+def _conflicts(brief: Brief) -> None:
+    banned = brief.brand_voice.banned_words
+    clashing = {k: contains_phrase(k, banned) for k in brief.keywords}
+    clashing = {k: v for k, v in clashing.items() if v}
+    if clashing:
+        raise ApiError(
+            422,
+            "keyword_banned",
+            "A keyword contains a banned word of the brand voice: remove one or the other.",
+            [{"keyword": k, "banned": v} for k, v in clashing.items()],
+        )
+    in_topic = contains_phrase(brief.topic, banned)
+    if in_topic:
+        raise ApiError(
+            422,
+            "topic_banned",
+            "The topic contains a banned word of the brand voice; titles are made from the "
+            "topic, so rephrase it.",
+            {"banned": in_topic},
+        )
+
+
+class ContentService:
+    def __init__(
+        self,
+        corpus: ContentCorpus,
+        composer: LocalComposer,
+        answers: AnswerComposer,
+        llm: ModelDirectory | None = None,
+    ) -> None:
+        self.corpus = corpus
+        self.composer = composer
+        self.answers = answers
+        self.llm = llm
+
+    def _remote_model(self, brief: Brief, provider: str | None) -> str | None:
+        owners = [
+            (model, name)
+            for model, name in (self.llm.model_owners() if self.llm else [])
+            if name != COMPOSER_PROVIDER
+        ]
+        if provider == COMPOSER_PROVIDER:
+            chosen = None
+        elif provider is not None:
+            chosen = next((m for m, name in owners if name == provider), None)
+            if chosen is None:
+                raise ApiError(
+                    422,
+                    "provider_unavailable",
+                    f"The provider {provider!r} is not available; use one of the listed ones "
+                    "or leave `provider` unset.",
+                    {"available": sorted({n for _, n in owners} | {COMPOSER_PROVIDER})},
+                )
+        else:
+            chosen = owners[0][0] if owners else None
+        if chosen is None and brief.language != "en":
+            raise ApiError(
+                422,
+                "language_unsupported",
+                f"The offline composer writes English only; for {brief.language!r}, configure "
+                "an LLM provider (AIC_OPENAI_API_KEY, AIC_ANTHROPIC_API_KEY or AIC_OLLAMA_URL).",
+                {"language": brief.language, "supported": ["en"]},
+            )
+        return chosen
+
+    async def sources_for(self, brief: Brief, portal: str | None) -> list[RetrievedPassage]:
+        """Passages for the topic and keywords together, and a few for each keyword alone."""
+        where = PassageFilter(portal=portal, segment=brief.audience)
+        found = await self.corpus.retrieve(brief.retrieval_query, where, _RETRIEVE_K)
+        for keyword in brief.keywords:
+            found += await self.corpus.retrieve(f"{brief.topic} {keyword}", where, _PER_KEYWORD_K)
+        best: dict[str, RetrievedPassage] = {}
+        for hit in found:
+            known = best.get(hit.passage.passage_id)
+            if known is None or hit.score > known.score:
+                best[hit.passage.passage_id] = hit
+        return sorted(best.values(), key=lambda h: (-h.score, h.passage.passage_id))
+
+    async def plan(self, brief: Brief, portal: str | None, provider: str | None) -> GenerationPlan:
+        """Everything that can fail with a 4xx, done before any byte is sent."""
+        _conflicts(brief)
+        model = self._remote_model(brief, provider)
+        retrieved = tuple(await self.sources_for(brief, portal))
+        plan = GenerationPlan(brief, retrieved, model, explicit=provider is not None)
+        if model is None:
+            return replace(plan, composed=self._compose(brief, retrieved))
+        return plan
+
+    def _compose(
+        self, brief: Brief, retrieved: Sequence[RetrievedPassage], note: str = ""
+    ) -> Generated:
+        try:
+            document = self.composer.compose(brief, retrieved)
+        except ComposeError as exc:
+            raise ApiError(422, exc.code, exc.message, exc.details) from exc
+        if note:
+            document = replace(document, notes=(note, *document.notes))
+        prompt = self.corpus.embedder.count_tokens([brief.retrieval_query])[0]
+        completion = math.ceil(len(document.body_markdown) / 4)
+        return Generated(document, Usage(prompt, completion))
+
+    def _reviewed(self, plan: GenerationPlan, completion: Completion) -> Generated:
+        draft = parse_draft(completion.text)
+        document = review_draft(
+            plan.brief, draft, plan.retrieved, completion.provider, completion.model
+        )
+        return Generated(document, completion.usage)
+
+    async def generate(self, plan: GenerationPlan) -> Generated:
+        if plan.composed is not None:
+            return plan.composed
+        request = build_prompt(plan.brief, plan.retrieved[:12]).with_model(plan.model)
+        assert self.llm is not None  # a plan names a model only when there is an LLM
+        try:
+            completion = await self.llm.generate(request)
+            if completion.provider == COMPOSER_PROVIDER:
+                return self._compose(plan.brief, plan.retrieved, "No LLM provider answered.")
+            return self._reviewed(plan, completion)
+        except LLMDraftRejected as exc:
+            return self._compose(plan.brief, plan.retrieved, _rejected(exc))
+        except ApiError as exc:  # every provider failed
+            if plan.explicit:
+                raise
+            return self._compose(plan.brief, plan.retrieved, f"LLM failed: {exc.message}")
+
+    async def events(self, plan: GenerationPlan) -> AsyncIterator[GenerationEvent]:
+        """The document as it is written: LLM text as it comes, or the composer's sections."""
+        if plan.composed is not None:
+            async for event in _composed_events(plan.composed):
+                yield event
+            return
+        assert self.llm is not None
+        request = build_prompt(plan.brief, plan.retrieved[:12]).with_model(plan.model)
+        text: list[str] = []
+        provider = model = ""
+        usage: Usage | None = None
+        chunks = self.llm.stream(request)
+        try:
+            async for chunk in chunks:
+                if chunk.provider == COMPOSER_PROVIDER:
+                    break  # every LLM failed before its first text: the composer writes it
+                provider, model = chunk.provider, chunk.model
+                usage = chunk.usage or usage
+                if chunk.text:
+                    text.append(chunk.text)
+                    yield TextPiece(chunk.text)
+            else:
+                completion = Completion(
+                    "".join(text), model, provider, "stop", usage or Usage.estimate("", ""), 0.0
+                )
+                yield Finished(self._reviewed(plan, completion))
+                return
+            fallback = self._compose(plan.brief, plan.retrieved, "No LLM provider answered.")
+        except LLMDraftRejected as exc:
+            yield Reset(_rejected(exc))
+            fallback = self._compose(plan.brief, plan.retrieved, _rejected(exc))
+        except ApiError as exc:
+            if plan.explicit:
+                raise
+            if text:
+                yield Reset(f"LLM failed: {exc.message}")
+            fallback = self._compose(plan.brief, plan.retrieved, f"LLM failed: {exc.message}")
+        finally:
+            aclose = getattr(chunks, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        async for event in _composed_events(fallback):
+            yield event
+
+    async def answer(
+        self, question: str, portal: str | None = None, segment: str | None = None
+    ) -> Answer:
+        where = PassageFilter(portal=portal, segment=segment)
+        return self.answers.answer(question, await self.corpus.retrieve(question, where, 12))
+
+
+def _rejected(exc: LLMDraftRejected) -> str:
+    return "The LLM's draft was rejected (" + "; ".join(exc.reasons) + "); composed offline."
+
+
+async def _composed_events(generated: Generated) -> AsyncIterator[GenerationEvent]:
+    for index, section in enumerate(generated.document.sections):
+        yield SectionStarted(index, section.heading, section.source_ids)
+        for piece in text_pieces(section.markdown, words_per_piece=4):
+            yield TextPiece(piece, index)
+    yield Finished(generated)
