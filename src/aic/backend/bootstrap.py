@@ -27,6 +27,7 @@ from aic.backend.adapters.readmodels.people import (
 )
 from aic.backend.adapters.readmodels.sagas import SagaProjection, SqlSagaReadModel
 from aic.backend.adapters.readmodels.visitors import VisitorLinkProjection
+from aic.backend.adapters.realtime import build_realtime_hub
 from aic.backend.adapters.rules import RecordingIndexer, RuleBasedLeadScorer
 from aic.backend.adapters.sagas.timers import SqlSagaTimers
 from aic.backend.adapters.tracking import SqlTrackingStore
@@ -45,6 +46,7 @@ from aic.backend.application.engagement import EngagementSignals
 from aic.backend.application.handlers import register_aggregate_handlers, utc_now
 from aic.backend.application.health import Dependency, ReadinessCheck
 from aic.backend.application.ports import EventStore, EventTransport, StoredEvent
+from aic.backend.application.realtime import RealtimeHub
 from aic.backend.application.relay import OutboxRelay
 from aic.backend.application.repository import AggregateRepository
 from aic.backend.application.sagas import SagaOrchestrator
@@ -100,6 +102,7 @@ class BackendContainer:
     webhooks: WebhookSender
     identity: IdentityServices
     loops: BackgroundLoops
+    realtime: RealtimeHub
     redis: redis_async.Redis | None = None
     _engagement_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -180,11 +183,14 @@ async def bootstrap(
         stack.push_async_callback(transport.close)
 
         codec = EventCodec()
+        realtime = build_realtime_hub(settings, store, transport, redis_client, registry)
+        stack.push_async_callback(realtime.aclose)
         relay = OutboxRelay(
             store,
             transport,
             SqlCheckpointStore(database),
             lease_for("outbox-relay", settings, redis_client),
+            on_published=lambda _count: realtime.notify(),
         )
         commands = CommandBus(
             [logging_middleware(), metrics_middleware(registry), retry_on_conflict()]
@@ -193,6 +199,7 @@ async def bootstrap(
         # The demo seed dates its facts in the past; any other command gets the real time.
         register_aggregate_handlers(commands, repository, clock=seed_aware_clock())
         commands.after_commit(relay.notify)
+        commands.after_commit(realtime.notify)
 
         leads, content = SqlLeadReadModel(database), SqlContentReadModel(database)
         notes = SqlNotificationReadModel(database)
@@ -265,6 +272,7 @@ async def bootstrap(
             webhooks=webhooks,
             identity=identity,
             loops=BackgroundLoops(),
+            realtime=realtime,
             redis=redis_client,
         )
         _add_loops(container)

@@ -54,6 +54,34 @@ class BackendSettings(CommonSettings):
     nurture_threshold: float = Field(
         default=40.0, ge=0, le=100, description="Below this a lead is disqualified by routing."
     )
+    realtime_heartbeat_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=300,
+        description="An SSE stream or WebSocket idle this long gets a heartbeat (keeps proxies "
+        "from closing it and lets clients notice a dead connection).",
+    )
+    realtime_queue_size: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="Events a realtime subscriber may have waiting; one further behind is "
+        "dropped as too slow and resumes with Last-Event-ID (or `after`).",
+    )
+    realtime_max_subscribers: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Realtime subscribers one backend process serves; more get 503 (SSE) or "
+        "close code 1013 (WebSocket).",
+    )
+    realtime_poll_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="Longest wait of the realtime hub between reads of the event store; a "
+        "commit here, or with Redis one on any replica, wakes it at once.",
+    )
     health_timeout_seconds: float = Field(
         default=2.0, gt=0, le=30, description="Time limit of each readiness probe."
     )
@@ -80,7 +108,6 @@ class BackendSettings(CommonSettings):
         description="Comma-separated browser origins (`scheme://host:port`) allowed to call the "
         "API with credentials; default: the five portals on 127.0.0.1 and localhost.",
     )
-
     jwt_secret: str | None = Field(
         default=None,
         min_length=32,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, WebSocketException
 from prometheus_client import CollectorRegistry
 
 from aic import __version__
@@ -25,6 +25,7 @@ from aic.backend.entrypoints.api import (
 from aic.backend.entrypoints.api.auth import enforce_access
 from aic.backend.entrypoints.api.storable import StorableParamsMiddleware
 from aic.backend.entrypoints.errors import install_domain_error_handlers
+from aic.backend.entrypoints.realtime import sse, ws
 from aic.backend.settings import BackendSettings
 from aic.contracts.errors import ERROR_RESPONSES
 from aic.observability.logging import configure_logging, get_logger
@@ -68,7 +69,9 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
         cors_origins=settings.cors_origin_list,
     )
     install_domain_error_handlers(app)
+    app.add_exception_handler(WebSocketException, ws.close_refused_websocket)
     add_metrics_route(app, registry)
-    for router in (health, sessions, accounts, leads, content, feed, notifications, sagas, track):
+    api = (health, sessions, accounts, leads, content, feed, notifications, sagas, track)
+    for router in (*api, sse, ws):
         app.include_router(router.router)
     return app

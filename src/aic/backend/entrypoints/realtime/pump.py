@@ -1,0 +1,110 @@
+"""The loop shared by SSE and WebSocket: visible events out, heartbeats when idle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from aic.backend.application.ports import StoredEvent
+from aic.backend.application.realtime import (
+    Audience,
+    CloseReason,
+    RealtimeHub,
+    Subscription,
+    SubscriptionClosed,
+    Visible,
+)
+from aic.observability.logging import get_logger
+
+__all__ = ["ClientGone", "Ending", "SendEvents", "pump", "run_subscription"]
+
+_log = get_logger("aic.realtime")
+
+SendEvents = Callable[[list[tuple[StoredEvent, Visible]]], Awaitable[None]]
+# Why a subscriber's stream ended: the hub let go (slow, shutdown), the client left, or
+# sending or reading the store failed (logged).
+Ending = CloseReason | Literal["gone", "failed"]
+
+
+class ClientGone(Exception):
+    """Raised by a send function: the client has left (not a failure worth a warning)."""
+
+
+async def pump(
+    hub: RealtimeHub,
+    subscription: Subscription,
+    audience: Audience,
+    heartbeat_seconds: float,
+    send_events: SendEvents,
+    send_heartbeat: Callable[[], Awaitable[None]],
+) -> CloseReason:
+    """Send what ``audience`` may see of each batch, and a heartbeat after every
+    ``heartbeat_seconds`` without a write, until the hub closes the subscription (why)."""
+    pending: asyncio.Future[list[StoredEvent]] | None = None
+    last_write = time.monotonic()
+    try:
+        while True:
+            if pending is None:
+                # A task, not a timeout around the call: a heartbeat never cancels a
+                # replay's store read halfway.
+                pending = asyncio.ensure_future(subscription.next_batch())
+            wait = last_write + heartbeat_seconds - time.monotonic()
+            done, _ = await asyncio.wait({pending}, timeout=max(0.0, wait))
+            if not done:
+                await send_heartbeat()
+                last_write = time.monotonic()
+                continue
+            finished, pending = pending, None
+            try:
+                events = finished.result()
+            except SubscriptionClosed as closed:
+                return closed.reason
+            visible = [(e, v) for e in events if (v := audience.view(e)) is not None]
+            if visible:
+                await send_events(visible)
+                hub.record_delivered(subscription, len(visible))
+                last_write = time.monotonic()
+    finally:
+        if pending is not None:
+            pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError, SubscriptionClosed):
+                await pending
+
+
+async def run_subscription(
+    hub: RealtimeHub,
+    subscription: Subscription,
+    audience: Audience,
+    heartbeat_seconds: float,
+    send_events: SendEvents,
+    send_heartbeat: Callable[[], Awaitable[None]],
+    client_gone: Awaitable[object],
+) -> Ending:
+    """``pump`` until the hub lets go (even of a client stuck in a send: the send is
+    cancelled), the client leaves, or something fails."""
+    tasks: dict[asyncio.Future[object], Ending] = {
+        asyncio.ensure_future(
+            pump(hub, subscription, audience, heartbeat_seconds, send_events, send_heartbeat)
+        ): "failed",
+        asyncio.ensure_future(subscription.closed()): "failed",
+        asyncio.ensure_future(client_gone): "gone",
+    }
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    if subscription.close_reason is not None:
+        return subscription.close_reason
+    ended = next(iter(done))
+    error = ended.exception()
+    if isinstance(error, ClientGone):
+        return "gone"
+    if error is not None:
+        _log.warning("realtime_stream_failed", transport=subscription.label, error=repr(error))
+        return "failed"
+    return tasks[ended]

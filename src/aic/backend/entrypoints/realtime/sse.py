@@ -1,0 +1,164 @@
+"""``GET /api/events/stream``: Server-Sent Events of what the caller may see, resumable."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.types import Message, Receive, Scope, Send
+
+from aic.asgi import ApiError
+from aic.asgi.responses import send_json_error
+from aic.backend.application.ports import StoredEvent
+from aic.backend.application.realtime import (
+    Audience,
+    CloseReason,
+    HubUnavailable,
+    RealtimeHub,
+    TooManySubscribers,
+    Visible,
+)
+from aic.backend.entrypoints.realtime.access import (
+    MAX_POSITION,
+    audience_for,
+    check_position,
+    parse_topics,
+    subscriber,
+)
+from aic.backend.entrypoints.realtime.pump import run_subscription
+from aic.backend.entrypoints.realtime.wire import EncodedEvents, encoded_events
+
+__all__ = ["EventStream", "router"]
+
+router = APIRouter(prefix="/api/events", tags=["events"])
+
+_RETRY_MS = 2000  # how long a browser's EventSource waits before it reconnects
+_GOODBYE: dict[CloseReason, bytes] = {
+    "slow": b": closed: too slow; reconnect with Last-Event-ID to continue\n\n",
+    "shutdown": b": closed: the server is restarting; reconnect with Last-Event-ID\n\n",
+}
+_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache, no-transform"),
+    (b"x-accel-buffering", b"no"),  # nginx and the like: pass each event on at once
+]
+
+
+def _body(chunk: bytes, more: bool = True) -> Message:
+    return {"type": "http.response.body", "body": chunk, "more_body": more}
+
+
+class EventStream(Response):
+    """The streaming response: subscribes as it starts, ends when the client leaves or the
+    hub lets go of it (too slow, shutdown), and always unsubscribes."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        hub: RealtimeHub,
+        audience: Audience,
+        after: int | None,
+        heartbeat_seconds: float,
+        encoded: EncodedEvents,
+    ) -> None:
+        super().__init__()
+        self._hub = hub
+        self._audience = audience
+        self._after = after
+        self._heartbeat = heartbeat_seconds
+        self._encoded = encoded
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with self._hub.subscribe(label="sse", after=self._after) as subscription:
+                await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
+                await send(_body(self._preamble()))
+
+                async def send_events(batch: list[tuple[StoredEvent, Visible]]) -> None:
+                    frames = [self._encoded.sse_frame(event, view) for event, view in batch]
+                    await send(_body(b"".join(frames)))
+
+                async def send_heartbeat() -> None:
+                    await send(_body(b": heartbeat\n\n"))
+
+                async def disconnected() -> None:
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
+
+                reason = await run_subscription(
+                    self._hub, subscription, self._audience, self._heartbeat,
+                    send_events, send_heartbeat, disconnected(),
+                )  # fmt: skip
+        except TooManySubscribers as exc:
+            await send_json_error(send, 503, "too_many_subscribers", f"{exc}; retry later.")
+            return
+        except HubUnavailable as exc:
+            await send_json_error(send, 503, "realtime_unavailable", f"{exc}; retry shortly.")
+            return
+        if reason == "gone":
+            return
+        goodbye = _GOODBYE.get(reason, b"") if reason != "failed" else b""
+        # A client too slow to take even this is given up on after a moment.
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(2.0):
+                await send(_body(goodbye, more=False))
+
+    def _preamble(self) -> bytes:
+        subscribed = orjson.dumps(
+            {"topics": self._audience.topics, "denied": list(self._audience.denied)}
+        )
+        return b"retry: %d\nevent: subscribed\ndata: %s\n\n" % (_RETRY_MS, subscribed)
+
+
+@router.get(
+    "/stream",
+    summary="Live events the caller may see (Server-Sent Events), resumable",
+    response_class=EventStream,
+    response_description="`id:` global position, `event:` type, `data:` the event as JSON",
+)
+async def stream(
+    request: Request,
+    topics: Annotated[
+        list[str] | None,
+        Query(description="Comma-separated: leads, content, notifications, sagas, accounts"),
+    ] = None,
+    after: Annotated[
+        int | None,
+        Query(ge=0, le=MAX_POSITION, description="Replay the events after this position first"),
+    ] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(description="Sent by a reconnecting EventSource: resume after it (wins)"),
+    ] = None,
+) -> EventStream:
+    principal = await subscriber(request)
+    audience = audience_for(principal, parse_topics(topics))
+    container = request.app.state.container
+    resume = _resume_position(last_event_id, after)
+    if resume is not None:
+        await check_position(container.store, resume)
+    return EventStream(
+        container.realtime,
+        audience,
+        resume,
+        container.settings.realtime_heartbeat_seconds,
+        encoded_events(request.app),
+    )
+
+
+def _resume_position(last_event_id: str | None, after: int | None) -> int | None:
+    if last_event_id is None or not last_event_id.strip():
+        return after
+    value = last_event_id.strip()
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_POSITION:
+        raise ApiError(
+            422,
+            "invalid_last_event_id",
+            "Last-Event-ID must be the position (`id:`) of an event this stream sent.",
+            {"last_event_id": last_event_id[:40]},
+        )
+    return int(value)
