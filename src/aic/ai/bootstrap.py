@@ -9,6 +9,10 @@ from dataclasses import dataclass
 from aic import __version__
 from aic.ai.database import open_ai_database
 from aic.ai.keys import BootstrapKeys, ServiceKeyVerifier
+from aic.ai.providers import LLMProvider
+from aic.ai.providers.chain import ProviderChain
+from aic.ai.providers.metrics import LLMMetrics
+from aic.ai.providers.selection import build_chain
 from aic.ai.settings import AISettings
 from aic.contracts.health import AIDetailedHealth, ProviderHealth
 from aic.security.service_keys import load_or_create_service_key
@@ -23,23 +27,20 @@ class AIContainer:
     service_keys: frozenset[str]
     key_verifier: ServiceKeyVerifier
     database: SqlDatabase
+    llm: ProviderChain
 
     def providers(self) -> list[ProviderHealth]:
-        """Which LLM providers are configured; an unconfigured one says what to set."""
-        s = self.settings
-        configured = {
-            "openai": (s.openai_api_key, "set AIC_OPENAI_API_KEY"),
-            "anthropic": (s.anthropic_api_key, "set AIC_ANTHROPIC_API_KEY"),
-            "ollama": (s.ollama_url, "set AIC_OLLAMA_URL"),
-        }
+        """Every LLM provider in the order tried; one that is not configured says what to set."""
         return [
-            ProviderHealth(name=name, available=bool(value), reason=None if value else hint)
-            for name, (value, hint) in configured.items()
+            ProviderHealth(
+                name=s.name, available=s.available, reason=s.reason, models=list(s.models)
+            )
+            for s in self.llm.statuses()
         ]
 
     def detailed_health(self) -> AIDetailedHealth:
         return AIDetailedHealth(
-            status="ok",
+            status="ok" if self.llm.status().available else "degraded",
             service="ai",
             version=__version__,
             models_loaded=[],
@@ -49,19 +50,28 @@ class AIContainer:
 
 
 @asynccontextmanager
-async def bootstrap(settings: AISettings) -> AsyncIterator[AIContainer]:
+async def bootstrap(
+    settings: AISettings,
+    *,
+    offline_llm: LLMProvider | None = None,
+    llm_metrics: LLMMetrics | None = None,
+) -> AsyncIterator[AIContainer]:
+    """``offline_llm`` is the last provider of the chain (``local`` in AIC_LLM_PROVIDERS)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.service_api_keys:
         keys = frozenset(k.strip() for k in settings.service_api_keys.split(",") if k.strip())
     else:
         keys = frozenset({load_or_create_service_key(settings.data_dir)})
     database = await open_ai_database(settings)
+    llm = build_chain(settings, offline_llm, llm_metrics)
     try:
         yield AIContainer(
             settings=settings,
             service_keys=keys,
             key_verifier=BootstrapKeys(keys),
             database=database,
+            llm=llm,
         )
     finally:
+        await llm.aclose()
         await database.close()

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from aic.settings import CommonSettings
 
-__all__ = ["AISettings"]
+__all__ = ["LLM_PROVIDER_NAMES", "AISettings", "names"]
+
+# The offline provider is `local`; the others are reached over the network.
+LLM_PROVIDER_NAMES = ("openai", "anthropic", "ollama", "local")
+
+
+def names(value: str) -> tuple[str, ...]:
+    """A comma-separated setting as its items, blanks dropped."""
+    return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
 class AISettings(CommonSettings):
@@ -31,6 +39,76 @@ class AISettings(CommonSettings):
     anthropic_api_key: str | None = Field(default=None, description="Anthropic key.")
     anthropic_base_url: str | None = Field(default=None, description="Anthropic base URL.")
     ollama_url: str | None = Field(default=None, description="Ollama server URL; unset: not used.")
+    openai_model: str = Field(
+        default="gpt-4o-mini",
+        description="OpenAI model(s), comma-separated: the first is the default, "
+        "the others may be asked for by name.",
+    )
+    openai_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="Time limit of an OpenAI answer (of each next piece, when streaming).",
+    )
+    anthropic_model: str = Field(
+        default="claude-haiku-4-5",
+        description="Anthropic model(s), comma-separated: the first is the default.",
+    )
+    anthropic_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Time limit of an Anthropic answer (or of each piece)."
+    )
+    ollama_model: str = Field(
+        default="llama3.2",
+        description="Ollama model(s), comma-separated: the first is the default.",
+    )
+    ollama_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="Time limit of an Ollama answer (or of each piece)."
+    )
+    llm_providers: str | None = Field(
+        default=None,
+        description="LLM providers in the order they are tried, comma-separated among "
+        "`openai`, `anthropic`, `ollama`, `local` (the offline one).",
+    )
+    llm_retries: int = Field(
+        default=1,
+        ge=0,
+        le=5,
+        description="Retries of a provider after a 429, 5xx or connection error, "
+        "before the next provider is tried.",
+    )
+    llm_retry_after_max_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Longest `Retry-After` of a 429 that is waited out; "
+        "after a longer one the next provider is tried at once.",
+    )
+    llm_max_tokens: int = Field(
+        default=1024, ge=1, description="Tokens an answer may have when the request does not say."
+    )
+    llm_max_prompt_chars: int = Field(
+        default=100_000,
+        ge=1,
+        description="Longest prompt accepted (characters of every message); longer gets 400.",
+    )
+
+    @field_validator("openai_model", "anthropic_model", "ollama_model")
+    @classmethod
+    def _some_model(cls, value: str) -> str:
+        if not names(value):
+            raise ValueError("name at least one model")
+        return value
+
+    @field_validator("llm_providers")
+    @classmethod
+    def _known_providers(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        listed = [name.lower() for name in names(value)]
+        unknown = sorted(set(listed) - set(LLM_PROVIDER_NAMES))
+        if unknown:
+            raise ValueError(f"unknown provider(s) {unknown}; choose among {LLM_PROVIDER_NAMES}")
+        if len(set(listed)) != len(listed):
+            raise ValueError("a provider is listed twice")
+        return ",".join(listed)
 
     @property
     def resolved_ai_database_url(self) -> str:

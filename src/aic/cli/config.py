@@ -21,6 +21,7 @@ _DERIVED = {
     "ai_database_url": "SQLite file `ai.db` in the data folder",
     "service_api_keys": "a key generated into the data folder",
     "service_api_key": "the same generated key",
+    "llm_providers": "the configured ones in that order, then `local`",
     "jwt_secret": "a key generated into the data folder",
 }
 

@@ -50,7 +50,8 @@ class Readiness(BaseModel):
 class ProviderHealth(BaseModel):
     name: str
     available: bool
-    reason: str | None = None
+    reason: str | None = Field(default=None, description="When unavailable: what to set or fix.")
+    models: list[str] = Field(default_factory=list, description="Its default model first.")
 
 
 class AIDetailedHealth(BaseModel):

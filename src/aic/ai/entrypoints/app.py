@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry
 from aic import __version__
 from aic.ai.bootstrap import bootstrap
 from aic.ai.entrypoints import health, v1
+from aic.ai.providers import LLMProvider
+from aic.ai.providers.metrics import LLMMetrics
 from aic.ai.settings import AISettings
 from aic.asgi import add_metrics_route, install_http_stack
 from aic.contracts.errors import ERROR_RESPONSES
@@ -20,14 +22,18 @@ from aic.observability.metrics import AIHttpMetrics
 __all__ = ["create_app"]
 
 
-def create_app(settings: AISettings | None = None) -> FastAPI:
+def create_app(
+    settings: AISettings | None = None, *, offline_llm: LLMProvider | None = None
+) -> FastAPI:
     settings = settings or AISettings()
     configure_logging("ai", settings.log_level, settings.log_format)
     log = get_logger("aic.ai")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with bootstrap(settings) as container:
+        async with bootstrap(
+            settings, offline_llm=offline_llm, llm_metrics=llm_metrics
+        ) as container:
             app.state.container = container
             log.info("started")
             yield
@@ -44,6 +50,7 @@ def create_app(settings: AISettings | None = None) -> FastAPI:
     )
     registry = CollectorRegistry()
     install_http_stack(app, settings, metrics=AIHttpMetrics(registry))
+    llm_metrics = LLMMetrics(registry)
     add_metrics_route(app, registry)
     app.include_router(health.router)
     app.include_router(v1.router)

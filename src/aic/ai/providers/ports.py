@@ -33,6 +33,7 @@ ErrorKind = Literal[
     "auth",  # 401/403: the provider's key is wrong
     "bad_request",  # any other 4xx: the provider refused this request
     "empty",  # answered, but with no text
+    "unexpected",  # the adapter raised something else: a bug, logged with its traceback
 ]
 # Worth asking the same provider again after a pause; the others go to the next provider.
 TRANSIENT: frozenset[ErrorKind] = frozenset(

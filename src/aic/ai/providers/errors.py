@@ -1,0 +1,76 @@
+"""An HTTP failure of a provider as a ``ProviderError``: its status as a kind, its Retry-After."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from aic.ai.providers.ports import ErrorKind, ProviderError
+
+__all__ = ["kind_for_status", "retry_after", "status_error"]
+
+_MESSAGE_CHARS = 300
+
+
+def kind_for_status(status: int) -> ErrorKind:
+    if status == 429:
+        return "rate_limited"
+    if status in (401, 403):
+        return "auth"
+    if status == 408:
+        return "timeout"
+    if status >= 500:
+        return "server_error"
+    return "bad_request"
+
+
+def retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``Retry-After`` (seconds or an HTTP date)."""
+    millis = _number(headers.get("retry-after-ms"))
+    if millis is not None:
+        return millis / 1000
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    seconds = _number(value)
+    if seconds is not None:
+        return seconds
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
+
+
+def status_error(
+    provider: str,
+    status: int,
+    message: str,
+    *,
+    model: str | None,
+    headers: Mapping[str, str] | None = None,
+) -> ProviderError:
+    """The error for an HTTP status a provider answered with."""
+    text = " ".join(message.split())[:_MESSAGE_CHARS] or f"HTTP {status}"
+    return ProviderError(
+        provider,
+        kind_for_status(status),
+        f"HTTP {status}: {text}",
+        model=model,
+        status_code=status,
+        retry_after=retry_after(headers) if headers is not None and status == 429 else None,
+    )
