@@ -14,6 +14,8 @@ from aic.ai.composer.sentences import contains_phrase, phrase_pattern
 
 __all__ = ["ComposeError", "Composition"]
 
+_TEMPLATE_RESERVE = 12  # words kept free for the template sentences written last
+
 
 class ComposeError(Exception):
     """The brief cannot be met from the sources: ``code`` says why, ``details`` what is known."""
@@ -131,13 +133,18 @@ class Composition:
             section.add(candidate, kind)
 
     def place_keywords(self, into: Callable[[Candidate], DraftSection], *extra: str) -> list[str]:
-        """Add a source sentence for each missing keyword; the keywords no source mentions."""
+        """Add a source sentence for each missing keyword while the length allows; the
+        keywords still missing (a template sentence names them)."""
+        room = self.brief.word_range[1] - _TEMPLATE_RESERVE
         for keyword in self.draft.missing_keywords(self.brief.keywords, *extra):
             pattern = phrase_pattern(keyword)
             carrier = next((c for c in self.unused() if pattern.search(c.text)), None)
-            if carrier is not None and self.draft.missing_keywords([keyword], *extra):
-                home = into(carrier)
-                home.add(carrier, self._kind_in(home))
+            if carrier is None or not self.draft.missing_keywords([keyword], *extra):
+                continue
+            if self.draft.word_count() + carrier.word_count > room:
+                continue
+            home = into(carrier)
+            home.add(carrier, self._kind_in(home))
         return self.draft.missing_keywords(self.brief.keywords, *extra)
 
     @staticmethod

@@ -24,6 +24,10 @@ _MAX_WORDS = 55
 # Sentences that lean on the one before them read wrongly out of their place.
 _DANGLING = {"it", "this", "these", "they", "that", "those", "he", "she", "such"}
 _DIGIT = re.compile(r"\d")
+_YOU = re.compile(r"\b(?:you|your)\b", re.IGNORECASE)
+# A capital (or digit) first and a full stop, ! or ? last: list fragments like
+# "up to $1,000: team lead;" are not sentences a new text can use.
+_WHOLE_SENTENCE = re.compile(r"^[\"(\u201c]?[A-Z0-9].*[.!?][\")\u201d]?$", re.DOTALL)
 # "This article describes ..." speaks of its own document, which a new text is not.
 _SELF_REFERENCE = re.compile(
     r"\b(?:this|the following|these) (?:article|guide|page|post|document|section|whitepaper)s?\b",
@@ -58,8 +62,11 @@ def _rank(brief: Brief, sentence: str, passage_score: float, query_terms: set[st
     rank = passage_score + 0.15 * overlap
     if contains_phrase(sentence, brief.keywords):
         rank += 0.05
-    short = brief.tone in ("friendly", "playful") or brief.brand_voice.prefers_short_sentences
-    if short:
+    if brief.tone == "playful":
+        rank -= 0.01 * max(0, count - 12)
+        if _YOU.search(sentence):
+            rank += 0.03
+    elif brief.tone == "friendly" or brief.brand_voice.prefers_short_sentences:
         rank -= 0.006 * max(0, count - 16)
     if brief.tone == "authoritative" and _DIGIT.search(sentence):
         rank += 0.04
@@ -73,8 +80,8 @@ def _rank(brief: Brief, sentence: str, passage_score: float, query_terms: set[st
 def candidate_pool(brief: Brief, relevant: Sequence[RetrievedPassage]) -> list[Candidate]:
     """Every usable sentence of the relevant passages, best first.
 
-    Left out: sentences with a banned word, fragments, overlong sentences, lead-ins to a list
-    (ending with a colon) and repeats of a sentence already taken.
+    Left out: sentences with a banned word, fragments, overlong sentences, fragments (no capital
+    first, or no full stop last) and repeats of a sentence already taken.
     """
     banned = brief.brand_voice.banned_words
     query_terms = set(content_tokens(brief.retrieval_query)) - STOPWORDS
@@ -87,7 +94,7 @@ def candidate_pool(brief: Brief, relevant: Sequence[RetrievedPassage]) -> list[C
             if (
                 count < _MIN_WORDS
                 or count > _MAX_WORDS
-                or sentence.endswith(":")
+                or not _WHOLE_SENTENCE.match(sentence)
                 or _SELF_REFERENCE.search(sentence)
                 or key in seen
                 or contains_phrase(sentence, banned)
