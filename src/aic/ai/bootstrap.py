@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from aic import __version__
 from aic.ai.database import open_ai_database
+from aic.ai.embeddings import Embedder
+from aic.ai.embeddings.minilm import MiniLMEmbedder
 from aic.ai.keys import BootstrapKeys, ServiceKeyVerifier
 from aic.ai.providers import LLMProvider
 from aic.ai.providers.chain import ProviderChain
@@ -27,6 +29,7 @@ class AIContainer:
     service_keys: frozenset[str]
     key_verifier: ServiceKeyVerifier
     database: SqlDatabase
+    embedder: Embedder
     llm: ProviderChain
 
     def providers(self) -> list[ProviderHealth]:
@@ -38,12 +41,20 @@ class AIContainer:
             for s in self.llm.statuses()
         ]
 
+    def models_loaded(self) -> list[str]:
+        """Models in memory: the embedding model once its first use (or preload) loaded it."""
+        embedder = self.embedder
+        if isinstance(embedder, MiniLMEmbedder) and embedder.loaded:
+            suffix = "-int8" if embedder.variant == "int8" else ""
+            return [embedder.model_name + suffix]
+        return []
+
     def detailed_health(self) -> AIDetailedHealth:
         return AIDetailedHealth(
             status="ok" if self.llm.status().available else "degraded",
             service="ai",
             version=__version__,
-            models_loaded=[],
+            models_loaded=self.models_loaded(),
             providers=self.providers(),
             index_sizes={},
         )
@@ -63,6 +74,14 @@ async def bootstrap(
     else:
         keys = frozenset({load_or_create_service_key(settings.data_dir)})
     database = await open_ai_database(settings)
+    embedder = MiniLMEmbedder(
+        settings.data_dir / "models",
+        threads=settings.resolved_embeddings_threads,
+        batch_size=settings.embeddings_batch_size,
+        quantized=settings.embeddings_quantized,
+    )
+    if settings.embeddings_preload:
+        embedder.start_loading()
     llm = build_chain(settings, offline_llm, llm_metrics)
     try:
         yield AIContainer(
@@ -70,8 +89,10 @@ async def bootstrap(
             service_keys=keys,
             key_verifier=BootstrapKeys(keys),
             database=database,
+            embedder=embedder,
             llm=llm,
         )
     finally:
+        await embedder.aclose()
         await llm.aclose()
         await database.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field, field_validator
 
 from aic.settings import CommonSettings
@@ -31,6 +33,27 @@ class AISettings(CommonSettings):
         default=None,
         description="Comma-separated bootstrap keys ai accepts on `/v1/*`; "
         "unset: the key generated into the data folder.",
+    )
+    embeddings_threads: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Threads onnxruntime runs one embedding batch on; 0: min(2, CPUs available).",
+    )
+    embeddings_batch_size: int = Field(
+        default=32,
+        ge=1,
+        le=256,
+        description="Texts the embedding model runs together (similar lengths side by side).",
+    )
+    embeddings_quantized: bool = Field(
+        default=False,
+        description="Run the int8 variant of the embedding model: smaller and faster, cosine "
+        ">= 0.99 to the float32 reference instead of >= 0.999 (docs/adr).",
+    )
+    embeddings_preload: bool = Field(
+        default=False,
+        description="Load the embedding model in the background at start, not on first use.",
     )
     openai_api_key: str | None = Field(default=None, description="OpenAI key; unset: not used.")
     openai_base_url: str | None = Field(
@@ -109,6 +132,15 @@ class AISettings(CommonSettings):
         if len(set(listed)) != len(listed):
             raise ValueError("a provider is listed twice")
         return ",".join(listed)
+
+    @property
+    def resolved_embeddings_threads(self) -> int:
+        """The configured embedding threads, or min(2, CPUs)."""
+        if self.embeddings_threads:
+            return self.embeddings_threads
+        if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs this process may run on
+            return min(2, len(os.sched_getaffinity(0)))
+        return min(2, os.cpu_count() or 1)
 
     @property
     def resolved_ai_database_url(self) -> str:
