@@ -21,6 +21,12 @@ projections_app = typer.Typer(help="Read models: status, and rebuilding from the
 app.add_typer(projections_app, name="projections")
 admin_app = typer.Typer(help="Staff accounts: the first administrator, passwords.")
 app.add_typer(admin_app, name="admin")
+keys_app = typer.Typer(
+    help="ai's issued service keys (stored hashed): issue, list, revoke; works on "
+    "AIC_AI_DATABASE_URL directly.",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
 
 Host = Annotated[str | None, typer.Option(help="Listen address (default: the setting).")]
 Port = Annotated[int | None, typer.Option(help="Listen port (default: the setting).")]
@@ -98,6 +104,18 @@ def seed() -> None:
 
 
 @app.command()
+def reindex(
+    recreate: Annotated[
+        bool, typer.Option(help="Drop ai's content index first (after an embedding model change).")
+    ] = False,
+) -> None:
+    """Index the backend's published content into ai (retrieval for generation and answers)."""
+    from aic.cli.reindex import run_reindex
+
+    run_reindex(recreate)
+
+
+@app.command()
 def worker(
     kind: Annotated[
         Literal["projections", "sagas", "relay"],
@@ -126,6 +144,41 @@ def projections_rebuild(
     from aic.cli.operations import run_projections_rebuild
 
     run_projections_rebuild(name)
+
+
+@keys_app.command("issue")
+def keys_issue(
+    name: Annotated[str, typer.Argument(help="Who or what will use the key, e.g. `backend`.")],
+    expires_in_days: Annotated[
+        int | None, typer.Option(min=1, max=3650, help="Stop working after this many days.")
+    ] = None,
+) -> None:
+    """Issue a key: printed once on stdout (ai keeps only its hash)."""
+    from aic.cli.keys import run_keys_issue
+
+    run_keys_issue(name, expires_in_days)
+
+
+@keys_app.command("list")
+def keys_list(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON on stdout instead of a table.")
+    ] = False,
+) -> None:
+    """Every issued key with its status and last use; never a secret."""
+    from aic.cli.keys import run_keys_list
+
+    run_keys_list(as_json)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id, `sk_...` (see `aic keys list`).")],
+) -> None:
+    """Revoke a key; running ai processes refuse it within AIC_SERVICE_KEY_CACHE_SECONDS."""
+    from aic.cli.keys import run_keys_revoke
+
+    run_keys_revoke(key_id)
 
 
 PasswordStdin = Annotated[

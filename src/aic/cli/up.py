@@ -117,6 +117,9 @@ def run_up(timeout: float, seed: bool) -> None:
             fail(f"not ready after {timeout:g} s: {', '.join(missing)}; see the log above.", 1)
         console.print(_url_table(settings))
         _warn_if_degraded(settings)
+        from aic.cli.reindex import reindex_if_empty
+
+        reindex_if_empty(settings)
         admin_hint(settings)
         console.print(f"all ready in {time.monotonic() - begin:.1f} s; Ctrl-C stops everything.")
         while not supervisor.stopping.wait(0.5):
