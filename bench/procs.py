@@ -54,6 +54,8 @@ def aic_env(**settings: str | int | Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIC_")}
     env.update({f"AIC_{name.upper()}": str(value) for name, value in settings.items()})
     env["PYTHONUNBUFFERED"] = "1"
+    # One load generator is one client address: per-client limits would measure themselves.
+    env.setdefault("AIC_RATE_LIMITS_ENABLED", "false")
     return env
 
 

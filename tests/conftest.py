@@ -17,6 +17,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "AIC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("AIC_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Tests send bursts from one address; those about rate limits turn them on themselves.
+os.environ.setdefault("AIC_RATE_LIMITS_ENABLED", "false")
 
 
 @pytest.hookimpl(hookwrapper=True)

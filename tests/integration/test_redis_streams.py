@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import time
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-import redis
 
 from aic.backend.adapters.transport import RedisStreamsEventTransport
 from aic.backend.application.consumers import ConsumerGroupWorker
 from aic.backend.application.ports import StoredEvent
 from tests.support.memory_event_store import stored_events
-from tests.support.services import free_ports, require_tool
+from tests.support.private_redis import PrivateRedis
+from tests.support.services import require_tool
 
 pytestmark = pytest.mark.redis
 
@@ -100,37 +98,6 @@ def test_without_any_group_only_the_newest_maxlen_events_are_kept(
             await transport.close()
 
     asyncio.run(scenario())
-
-
-class PrivateRedis:
-    """A redis-server of our own, without persistence, that a test may stop and restart."""
-
-    def __init__(self, server: str) -> None:
-        self.port = free_ports(1)[0]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._argv = [server, "--port", str(self.port), "--bind", "127.0.0.1"]
-        self._argv += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._process = subprocess.Popen(self._argv, stdout=subprocess.DEVNULL)
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        try:
-            for _ in range(250):
-                try:
-                    client.ping()
-                    return
-                except redis.ConnectionError:
-                    time.sleep(0.02)
-            raise AssertionError("redis-server did not start")
-        finally:
-            client.close()
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-            self._process = None
 
 
 def test_a_message_that_is_not_an_event_goes_straight_to_the_dead_letters(

@@ -60,6 +60,7 @@ class ServiceProcess:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("AIC_")}
         full_env.update(env)
         full_env.setdefault("AIC_LOG_FORMAT", "json")
+        full_env.setdefault("AIC_RATE_LIMITS_ENABLED", "false")  # unless the test is about them
         self.process = subprocess.Popen(
             [sys.executable, "-m", "aic", *args],
             env=full_env,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aic.ai.servicekeys.store import SERVICE_KEY_MIGRATIONS
 from aic.ai.settings import AISettings
 from aic.storage import MigrationSet, SqlDatabase, migrate, open_database
 
@@ -9,7 +10,7 @@ __all__ = ["AI_MIGRATION_SETS", "open_ai_database"]
 
 # Every table set of the ai database, in order: a feature that owns tables ships
 # ``sql/{sqlite,postgres}/NNNN_name.sql`` in its package and adds its set here.
-AI_MIGRATION_SETS: tuple[MigrationSet, ...] = ()
+AI_MIGRATION_SETS: tuple[MigrationSet, ...] = (SERVICE_KEY_MIGRATIONS,)
 
 
 async def open_ai_database(settings: AISettings) -> SqlDatabase:

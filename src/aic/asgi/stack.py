@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import FastAPI, Response
 from prometheus_client import CollectorRegistry
+from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
 from aic.asgi.bodylimit import BodySizeLimitMiddleware
+from aic.asgi.deferredheaders import DeferredHeadersMiddleware
 from aic.asgi.errors import install_error_handlers
 from aic.asgi.jsonerrors import JsonErrorsMiddleware
 from aic.asgi.observe import ObservabilityMiddleware
@@ -14,7 +18,31 @@ from aic.observability.metrics import HttpMetrics, render_metrics
 from aic.security.headers import SecurityHeadersMiddleware
 from aic.settings import CommonSettings
 
-__all__ = ["add_metrics_route", "install_http_stack"]
+__all__ = [
+    "CORS_EXPOSED_HEADERS",
+    "CORS_METHODS",
+    "CORS_REQUEST_HEADERS",
+    "add_metrics_route",
+    "install_http_stack",
+]
+
+CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "Last-Event-ID",
+    "X-Correlation-ID",
+    "X-CSRF-Token",
+)
+# What a page's script may read besides the CORS-safelisted headers.
+CORS_EXPOSED_HEADERS = (
+    "Retry-After",
+    "X-Correlation-ID",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+)
 
 
 def install_http_stack(
@@ -22,17 +50,30 @@ def install_http_stack(
     settings: CommonSettings,
     *,
     metrics: HttpMetrics | None = None,
+    cors_origins: Sequence[str] = (),
 ) -> None:
     """Wrap ``app``; the last middleware added is the outermost.
 
     Order, outside in: security headers (so even a crash response has them), observability
-    (correlation id, access log, metrics, JSON 500), JSON for any other error response,
-    body limit, gzip, then the app.
+    (correlation id, access log, metrics, JSON 500), CORS for ``cors_origins`` (none: no
+    browser origin but the app's own may read its answers), JSON for any other error response,
+    deferred headers (rate-limit standing), body limit, gzip, then the app.
     """
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(DeferredHeadersMiddleware)
     app.add_middleware(JsonErrorsMiddleware)
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_credentials=True,  # the portals' session cookie
+            allow_methods=list(CORS_METHODS),
+            allow_headers=list(CORS_REQUEST_HEADERS),
+            expose_headers=list(CORS_EXPOSED_HEADERS),
+            max_age=600,
+        )
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     app.add_middleware(SecurityHeadersMiddleware, hsts=settings.tls_enabled)
 

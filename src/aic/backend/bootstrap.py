@@ -72,6 +72,7 @@ from aic.backend.wiring import (
     migrate_backend,
     projection_metrics,
 )
+from aic.security.ratelimit import RateLimiter, build_rate_limiter
 from aic.security.service_keys import load_or_create_secret, load_or_create_service_key
 from aic.storage import SqlDatabase, open_database
 
@@ -103,6 +104,7 @@ class BackendContainer:
     identity: IdentityServices
     loops: BackgroundLoops
     realtime: RealtimeHub
+    rate_limiter: RateLimiter
     redis: redis_async.Redis | None = None
     _engagement_wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -166,6 +168,10 @@ async def bootstrap(
             else True,
         )
         stack.push_async_callback(ai.aclose)
+        rate_limiter = build_rate_limiter(
+            settings, settings.rate_limit_policies, service="backend", registry=registry
+        )
+        stack.push_async_callback(rate_limiter.aclose)
         redis_client = None
         if settings.redis_url:
             redis_client = redis_async.Redis.from_url(
@@ -273,6 +279,7 @@ async def bootstrap(
             identity=identity,
             loops=BackgroundLoops(),
             realtime=realtime,
+            rate_limiter=rate_limiter,
             redis=redis_client,
         )
         _add_loops(container)

@@ -32,7 +32,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with bootstrap(
-            settings, offline_llm=offline_llm, llm_metrics=llm_metrics
+            settings, offline_llm=offline_llm, llm_metrics=llm_metrics, registry=registry
         ) as container:
             app.state.container = container
             log.info("started")

@@ -32,6 +32,7 @@ from starlette.requests import HTTPConnection, Request
 
 from aic.asgi import ApiError
 from aic.backend.application.sessions import AuthFailure
+from aic.backend.entrypoints.api.ratelimits import enforce_rate_limit
 from aic.backend.identity import IdentityServices
 from aic.observability.logging import get_logger
 from aic.security.csrf import CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, csrf_token_matches
@@ -190,6 +191,9 @@ async def _decide(connection: HTTPConnection) -> Principal:
                 f"`{CSRF_FORM_FIELD}` form field) on requests that change something.",
             )
         principal = ANONYMOUS
+    await enforce_rate_limit(
+        connection, _rate_limit_identity(principal), public=principal.kind == "anonymous"
+    )
     if not rule.allows(principal.roles):
         if principal.kind == "anonymous":
             raise ApiError(
@@ -206,6 +210,15 @@ async def _decide(connection: HTTPConnection) -> Principal:
         )
     connection.state.principal = principal
     return principal
+
+
+def _rate_limit_identity(principal: Principal) -> str | None:
+    """Signed-in callers are counted per account or key; anonymous ones per address."""
+    if principal.kind == "account":
+        return f"account:{principal.id}"
+    if principal.kind == "service":
+        return f"key:{principal.id}"
+    return None
 
 
 async def enforce_access(connection: HTTPConnection) -> Principal:
