@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from prometheus_client import CollectorRegistry
+
 from aic import __version__
 from aic.ai.database import open_ai_database
 from aic.ai.embeddings import Embedder
@@ -15,8 +17,10 @@ from aic.ai.providers import LLMProvider
 from aic.ai.providers.chain import ProviderChain
 from aic.ai.providers.metrics import LLMMetrics
 from aic.ai.providers.selection import build_chain
+from aic.ai.servicekeys import IssuedKeys, ServiceKeyRing, SqlServiceKeyStore
 from aic.ai.settings import AISettings
 from aic.contracts.health import AIDetailedHealth, ProviderHealth
+from aic.security.ratelimit import RateLimiter, build_rate_limiter
 from aic.security.service_keys import load_or_create_service_key
 from aic.storage import SqlDatabase
 
@@ -28,6 +32,8 @@ class AIContainer:
     settings: AISettings
     service_keys: frozenset[str]
     key_verifier: ServiceKeyVerifier
+    issued_keys: IssuedKeys
+    rate_limiter: RateLimiter
     database: SqlDatabase
     embedder: Embedder
     llm: ProviderChain
@@ -66,6 +72,7 @@ async def bootstrap(
     *,
     offline_llm: LLMProvider | None = None,
     llm_metrics: LLMMetrics | None = None,
+    registry: CollectorRegistry | None = None,
 ) -> AsyncIterator[AIContainer]:
     """``offline_llm`` is the last provider of the chain (``local`` in AIC_LLM_PROVIDERS)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -74,6 +81,17 @@ async def bootstrap(
     else:
         keys = frozenset({load_or_create_service_key(settings.data_dir)})
     database = await open_ai_database(settings)
+    issued = IssuedKeys(
+        SqlServiceKeyStore(database),
+        cache_seconds=settings.service_key_cache_seconds,
+        touch_seconds=settings.service_key_touch_seconds,
+    )
+    rate_limiter = build_rate_limiter(
+        settings,
+        settings.rate_limit_policies,
+        service="ai",
+        registry=registry or CollectorRegistry(),
+    )
     embedder = MiniLMEmbedder(
         settings.data_dir / "models",
         threads=settings.resolved_embeddings_threads,
@@ -87,7 +105,9 @@ async def bootstrap(
         yield AIContainer(
             settings=settings,
             service_keys=keys,
-            key_verifier=BootstrapKeys(keys),
+            key_verifier=ServiceKeyRing(BootstrapKeys(keys), issued),
+            issued_keys=issued,
+            rate_limiter=rate_limiter,
             database=database,
             embedder=embedder,
             llm=llm,
@@ -95,4 +115,5 @@ async def bootstrap(
     finally:
         await embedder.aclose()
         await llm.aclose()
+        await rate_limiter.aclose()
         await database.close()

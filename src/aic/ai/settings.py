@@ -6,7 +6,7 @@ import os
 
 from pydantic import Field, field_validator
 
-from aic.settings import CommonSettings
+from aic.settings import CommonSettings, rate_limit_text
 
 __all__ = ["LLM_PROVIDER_NAMES", "AISettings", "names"]
 
@@ -33,6 +33,27 @@ class AISettings(CommonSettings):
         default=None,
         description="Comma-separated bootstrap keys ai accepts on `/v1/*`; "
         "unset: the key generated into the data folder.",
+    )
+    service_key_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=300,
+        description="How long a process trusts an issued service key it has verified before "
+        "asking the database again: a revoked key stops working within this time.",
+    )
+    service_key_touch_seconds: float = Field(
+        default=300.0,
+        ge=1,
+        description="An issued key's `last_used_at` is written at most this often.",
+    )
+    rate_limit_service: str = Field(
+        default="20000/minute",
+        description="Requests per service key to `/v1/*`; several limits join with `;`.",
+    )
+    rate_limit_failed_key: str = Field(
+        default="10/minute",
+        description="Wrong service keys per client address before that address is refused "
+        "(429) for the rest of the window, even with a right key (brute-force guard).",
     )
     embeddings_threads: int = Field(
         default=0,
@@ -120,6 +141,11 @@ class AISettings(CommonSettings):
             raise ValueError("name at least one model")
         return value
 
+    @field_validator("rate_limit_service", "rate_limit_failed_key")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        return rate_limit_text(value)
+
     @field_validator("llm_providers")
     @classmethod
     def _known_providers(cls, value: str | None) -> str | None:
@@ -141,6 +167,11 @@ class AISettings(CommonSettings):
         if hasattr(os, "sched_getaffinity"):  # Linux: the CPUs this process may run on
             return min(2, len(os.sched_getaffinity(0)))
         return min(2, os.cpu_count() or 1)
+
+    @property
+    def rate_limit_policies(self) -> dict[str, str]:
+        """Rate-limit categories of ai and their limits."""
+        return {"service": self.rate_limit_service, "failed_key": self.rate_limit_failed_key}
 
     @property
     def resolved_ai_database_url(self) -> str:
