@@ -39,7 +39,9 @@ _PER_KEYWORD_K = 6
 class ModelDirectory(LLMProvider, Protocol):
     """An LLM (the provider chain) that says which provider serves which model."""
 
-    def model_owners(self) -> list[tuple[str, str]]: ...
+    def model_owners(self) -> dict[str, str]:
+        """Every model an available provider serves → the provider that serves it."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +128,7 @@ class ContentService:
     def _remote_model(self, brief: Brief, provider: str | None) -> str | None:
         owners = [
             (model, name)
-            for model, name in (self.llm.model_owners() if self.llm else [])
+            for model, name in (self.llm.model_owners() if self.llm else {}).items()
             if name != COMPOSER_PROVIDER
         ]
         if provider == COMPOSER_PROVIDER:
