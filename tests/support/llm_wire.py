@@ -25,10 +25,12 @@ __all__ = ["Answer", "Hang", "Script", "Status", "WireScripts", "wire_app"]
 
 @dataclass(frozen=True)
 class Answer:
-    """Success: the text in these pieces; streamed, it may hang after ``hang_after`` pieces."""
+    """Success: the text in these pieces; streamed, it may hang after ``hang_after`` pieces
+    or send the protocol's error event after ``fail_after`` pieces."""
 
     pieces: tuple[str, ...] = ("Hello", " from", " the", " fake", " server.")
     hang_after: int | None = None
+    fail_after: int | None = None
 
     @property
     def text(self) -> str:
@@ -99,11 +101,28 @@ async def _hang(request: Request, seconds: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def _pieces(answer: Answer, encode: Callable[[str], bytes]) -> AsyncIterator[bytes]:
+class _Failed(Exception):
+    """The stream sent its error event: nothing more follows."""
+
+
+async def _pieces(
+    answer: Answer, encode: Callable[[str], bytes], error: bytes
+) -> AsyncIterator[bytes]:
     for index, piece in enumerate(answer.pieces):
         if answer.hang_after is not None and index >= answer.hang_after:
             await asyncio.sleep(10)
+        if answer.fail_after is not None and index >= answer.fail_after:
+            yield error
+            raise _Failed
         yield encode(piece)
+
+
+async def _until_failed(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    try:
+        async for event in events:
+            yield event
+    except _Failed:
+        return
 
 
 def _sse(data: dict[str, Any], event: str | None = None) -> bytes:
@@ -168,14 +187,15 @@ def _openai(script: Script) -> Callable[[Request], Any]:
 
         async def events() -> AsyncIterator[bytes]:
             yield _sse(chunk({"role": "assistant", "content": ""}))
-            async for piece in _pieces(step, lambda p: _sse(chunk({"content": p}))):
+            overloaded = _sse({"error": {"message": "overloaded", "type": "server_error"}})
+            async for piece in _pieces(step, lambda p: _sse(chunk({"content": p})), overloaded):
                 yield piece
             yield _sse(chunk({}, "stop"))
             if (body.get("stream_options") or {}).get("include_usage"):
                 yield _sse({**chunk({}), "choices": [], "usage": usage})
             yield b"data: [DONE]\n\n"
 
-        return StreamingResponse(events(), media_type="text/event-stream")
+        return StreamingResponse(_until_failed(events()), media_type="text/event-stream")
 
     return chat_completions
 
@@ -222,7 +242,9 @@ def _anthropic(script: Script) -> Callable[[Request], Any]:
             block = {"type": "content_block_start", "index": 0}
             yield _sse({**block, "content_block": {"type": "text", "text": ""}}, block["type"])
             yield _sse({"type": "ping"}, "ping")
-            async for piece in _pieces(step, delta):
+            overloaded = {"type": "overloaded_error", "message": "Overloaded"}
+            error_event = _sse({"type": "error", "error": overloaded}, "error")
+            async for piece in _pieces(step, delta, error_event):
                 yield piece
             yield _sse({"type": "content_block_stop", "index": 0}, "content_block_stop")
             yield _sse(
@@ -235,7 +257,7 @@ def _anthropic(script: Script) -> Callable[[Request], Any]:
             )
             yield _sse({"type": "message_stop"}, "message_stop")
 
-        return StreamingResponse(events(), media_type="text/event-stream")
+        return StreamingResponse(_until_failed(events()), media_type="text/event-stream")
 
     return messages
 
@@ -269,11 +291,11 @@ def _ollama(script: Script) -> Callable[[Request], Any]:
                 message = {"role": "assistant", "content": piece}
                 return line({**base, "message": message, "done": False})
 
-            async for piece in _pieces(step, part):
+            async for piece in _pieces(step, part, line({"error": "model runner crashed"})):
                 yield piece
             yield line({**final, "message": {"role": "assistant", "content": ""}})
 
-        return StreamingResponse(lines(), media_type="application/x-ndjson")
+        return StreamingResponse(_until_failed(lines()), media_type="application/x-ndjson")
 
     return chat
 

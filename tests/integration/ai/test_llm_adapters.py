@@ -223,6 +223,16 @@ async def test_a_stream_that_stalls_after_its_first_text_is_interrupted_not_fall
     assert adapter.backup.calls == []
 
 
+async def test_an_error_event_in_the_middle_of_a_stream_interrupts_it(adapter: Adapter) -> None:
+    adapter.script.then(Answer(fail_after=1))
+    received: list[CompletionChunk] = []
+    with pytest.raises(StreamInterrupted) as interrupted:
+        await collect(adapter.chain(retries=1).stream(ASK), into=received)
+    assert [c.text for c in received] == ["Hello"]
+    assert interrupted.value.failure.kind == "server_error"
+    assert adapter.backup.calls == []
+
+
 async def test_a_provider_that_cannot_be_reached_is_a_connection_failure() -> None:
     closed = f"http://127.0.0.1:{free_ports(1)[0]}"
     for kind in ADAPTERS:

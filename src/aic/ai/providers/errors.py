@@ -15,6 +15,8 @@ _MESSAGE_CHARS = 300
 
 
 def kind_for_status(status: int) -> ErrorKind:
+    if status < 400:  # an error event inside a 200 stream: the provider failed mid-answer
+        return "server_error"
     if status == 429:
         return "rate_limited"
     if status in (401, 403):
@@ -65,12 +67,13 @@ def status_error(
     headers: Mapping[str, str] | None = None,
 ) -> ProviderError:
     """The error for an HTTP status a provider answered with."""
-    text = " ".join(message.split())[:_MESSAGE_CHARS] or f"HTTP {status}"
+    where = f"HTTP {status}" if status >= 400 else "error event in the stream"
+    text = " ".join(message.split())[:_MESSAGE_CHARS] or where
     return ProviderError(
         provider,
         kind_for_status(status),
-        f"HTTP {status}: {text}",
+        f"{where}: {text}",
         model=model,
-        status_code=status,
+        status_code=status if status >= 400 else None,
         retry_after=retry_after(headers) if headers is not None and status == 429 else None,
     )

@@ -21,6 +21,7 @@ from aic.ai.providers.errors import kind_for_status, retry_after, status_error
         (529, "server_error"),
         (400, "bad_request"),
         (404, "bad_request"),
+        (200, "server_error"),  # an error event inside a streamed answer
     ],
 )
 def test_a_status_has_a_kind(status: int, kind: str) -> None:
