@@ -18,6 +18,7 @@ __all__ = [
     "AUTHENTICATED",
     "LOGIN",
     "PUBLIC",
+    "UNLIMITED_ROUTES",
     "enforce_login_rate_limit",
     "enforce_rate_limit",
     "login_identity",
@@ -25,6 +26,9 @@ __all__ = [
 ]
 
 PUBLIC, AUTHENTICATED, LOGIN = "public", "authenticated", "login"
+# Probes and scrapes come often from one address (the kubelet, Prometheus); refusing them
+# would restart healthy pods or blind the monitoring. Restrict them at the network instead.
+UNLIMITED_ROUTES = frozenset({"/api/health", "/api/health/live", "/metrics"})
 
 
 def request_address(connection: HTTPConnection) -> str:
@@ -42,6 +46,8 @@ async def enforce_rate_limit(
     caller (``public`` or no identity) is counted by address. The standing goes out as
     ``X-RateLimit-*`` headers on the response.
     """
+    if getattr(connection.scope.get("route"), "path", None) in UNLIMITED_ROUTES:
+        return
     container: BackendContainer = connection.app.state.container
     if public or not principal_identity:
         identity, category = address_identity(request_address(connection)), PUBLIC
