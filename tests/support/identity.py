@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from aic.backend.application.bus import CommandContext
 from aic.backend.application.ports import EventMetadata
+from aic.security.passwords import PasswordHashing
 
 ADMIN_EMAIL = "first.admin@aic-test.example"
 PASSWORD = "correct horse battery staple"
@@ -16,6 +18,13 @@ PASSWORD = "correct horse battery staple"
 
 def container(client: TestClient) -> Any:
     return client.app.state.container  # type: ignore[attr-defined]
+
+
+def cheap_password_hashing(client: TestClient) -> None:
+    """argon2 at test strength: the real cost (most of a second) buys nothing in a test."""
+    identity = container(client).identity
+    cheap = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    identity.sessions.hashing = identity.staff.hashing = cheap
 
 
 def create_admin(client: TestClient, email: str = ADMIN_EMAIL, password: str = PASSWORD) -> str:
@@ -39,9 +48,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def signed_in_client(client: TestClient, token: str) -> TestClient:
-    """Another client of the same running app, sending ``token`` on every request."""
-    other = TestClient(client.app, raise_server_exceptions=False, headers=bearer(token))
+def client_of(client: TestClient, headers: dict[str, str] | None = None) -> TestClient:
+    """Another client of the same running app, sending ``headers`` (credentials) or none."""
+    other = TestClient(client.app, raise_server_exceptions=False, headers=headers)
     other.portal = client.portal  # the app's event loop, so it can share its connections
     return other
 

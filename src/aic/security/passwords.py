@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -27,11 +28,25 @@ class PasswordCheck:
 
 
 class PasswordHashing:
-    """argon2id with the library's RFC 9106 low-memory profile unless told otherwise."""
+    """argon2id with the library's RFC 9106 low-memory profile unless told otherwise.
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+    A hash takes tens of megabytes and most of a second of CPU on purpose: the ``*_async``
+    forms run it on a worker thread (the event loop keeps serving) and at most
+    ``concurrency`` at a time (a burst of sign-ins cannot exhaust memory).
+    """
+
+    def __init__(self, hasher: PasswordHasher | None = None, concurrency: int = 4) -> None:
         self._hasher = hasher or PasswordHasher()
         self._decoy: str | None = None
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def hash_async(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(self.hash, password)
+
+    async def check_async(self, stored_hash: str | None, password: str) -> PasswordCheck:
+        async with self._slots:
+            return await asyncio.to_thread(self.check, stored_hash, password)
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)

@@ -120,11 +120,14 @@ class AccessTokens:
                 algorithms=[ALGORITHM],
                 audience=self.audience,
                 issuer=self.issuer,
-                leeway=LEEWAY_SECONDS,
-                options={"require": _REQUIRED},
+                # Times are checked below against this class's clock, not PyJWT's.
+                options={
+                    "require": _REQUIRED,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise InvalidToken("token_expired", "The access token has expired.") from None
         except jwt.InvalidAudienceError:
             raise InvalidToken(
                 "invalid_token", "The token is meant for another audience."
@@ -133,19 +136,26 @@ class AccessTokens:
             raise InvalidToken("invalid_token", "The token was issued by someone else.") from None
         except jwt.InvalidTokenError:
             raise InvalidToken("invalid_token", "The access token is not valid.") from None
-        if payload["iat"] > self._clock() + LEEWAY_SECONDS:
+        claims = _claims(payload)
+        now = self._clock()
+        if now > claims.expires_at + LEEWAY_SECONDS:
+            raise InvalidToken("token_expired", "The access token has expired.")
+        if claims.issued_at > now + LEEWAY_SECONDS:
             raise InvalidToken("invalid_token", "The token claims to be issued in the future.")
-        return _claims(payload)
+        return claims
 
 
 def _claims(payload: dict[str, Any]) -> AccessClaims:
     roles, generation, sid = payload.get("roles"), payload.get("gen"), payload.get("sid")
+    times = (payload["iat"], payload["exp"])
     if (
-        not isinstance(payload["sub"], str)
+        not all(isinstance(t, int | float) and not isinstance(t, bool) for t in times)
+        or not isinstance(payload["sub"], str)
         or not isinstance(payload["jti"], str)
         or not isinstance(roles, list)
         or not all(isinstance(r, str) for r in roles)
         or not isinstance(generation, int)
+        or isinstance(generation, bool)
         or not (sid is None or isinstance(sid, str))
     ):
         raise InvalidToken("invalid_token", "The access token's claims are malformed.")

@@ -17,7 +17,13 @@ from fastapi.testclient import TestClient
 
 from aic.backend.entrypoints.app import create_app
 from aic.backend.settings import BackendSettings
-from tests.support.identity import ADMIN_EMAIL, bearer, create_admin, sign_in
+from tests.support.identity import (
+    ADMIN_EMAIL,
+    bearer,
+    cheap_password_hashing,
+    create_admin,
+    sign_in,
+)
 from tests.support.services import free_ports
 
 
@@ -51,6 +57,7 @@ def api(
         **options,
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        cheap_password_hashing(client)
         create_admin(client)
         client.headers.update(bearer(sign_in(client, ADMIN_EMAIL)["access_token"]))
         yield client

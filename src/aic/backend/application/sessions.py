@@ -113,7 +113,7 @@ class Sessions:
         self, email: str, password: str, transport: Transport, user_agent: str | None = None
     ) -> IssuedTokens:
         found = await self.store.account_by_email(email)
-        check = self.hashing.check(found.password_hash if found else None, password)
+        check = await self.hashing.check_async(found.password_hash if found else None, password)
         if found is None or not check.matches:
             raise AuthFailure("invalid_credentials", "The e-mail or the password is wrong.")
         now = self.clock()
@@ -179,13 +179,16 @@ class Sessions:
 
     async def change_password(self, account_id: str, current: str, new: str) -> None:
         found = await self.store.account(account_id)
-        if found is None or not self.hashing.check(found.password_hash, current).matches:
+        if (
+            found is None
+            or not (await self.hashing.check_async(found.password_hash, current)).matches
+        ):
             raise AuthFailure("invalid_credentials", "The current password is wrong.", 403)
         problems = password_problems(new, found.email)
         if problems:
             raise weak_password(problems)
         now = iso(self.clock())
-        await self.store.set_password(account_id, self.hashing.hash(new), now)
+        await self.store.set_password(account_id, await self.hashing.hash_async(new), now)
 
     async def verify_access(self, token: str) -> tuple[AccessClaims, AccountSecurity]:
         """A bearer access token: signature, claims, and the account and session still live."""

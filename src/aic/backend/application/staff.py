@@ -155,7 +155,9 @@ class StaffAccounts:
             )
             found = await mirror_account(self.store, self.repository, view.account_id, now)
             assert found is not None
-        await self.store.set_password(found.account_id, self.hashing.hash(password), now)
+        await self.store.set_password(
+            found.account_id, await self.hashing.hash_async(password), now
+        )
         # A password set by an operator ends the sessions opened with the old one.
         await self.store.revoke_sessions(found.account_id, "password_set", now)
         return found
@@ -230,9 +232,8 @@ class StaffAccounts:
         context: CommandContext,
     ) -> AccountSecurity:
         now = iso(self.clock())
-        security = AccountSecurity(
-            account_id, email, frozenset(roles), False, 0, self.hashing.hash(password)
-        )
+        hashed = await self.hashing.hash_async(password)
+        security = AccountSecurity(account_id, email, frozenset(roles), False, 0, hashed)
         # The e-mail is reserved first (unique in the table), then the fact is recorded.
         if not await self.store.add_account(security, now):
             raise InvariantViolated(

@@ -221,7 +221,7 @@ async def logout(
 ) -> None:
     if body is not None and body.refresh_token:
         await identity.sessions.logout_token(body.refresh_token)
-    if principal.session_id is not None:
+    elif principal.session_id is not None:
         await identity.sessions.logout(principal.session_id)
     _clear_session_cookies(response, identity)
 
