@@ -9,6 +9,14 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry
 
 from aic import __version__
+from aic.ai.composer import (
+    AnswerComposer,
+    ContentCorpus,
+    ContentService,
+    LocalComposer,
+    LocalComposerProvider,
+    Relevance,
+)
 from aic.ai.database import open_ai_database
 from aic.ai.embeddings import Embedder
 from aic.ai.embeddings.minilm import MiniLMEmbedder
@@ -19,6 +27,8 @@ from aic.ai.providers.metrics import LLMMetrics
 from aic.ai.providers.selection import build_chain
 from aic.ai.servicekeys import IssuedKeys, ServiceKeyRing, SqlServiceKeyStore
 from aic.ai.settings import AISettings
+from aic.ai.vectors import VectorIndex
+from aic.ai.vectors.embedded import EmbeddedVectorIndex
 from aic.contracts.health import AIDetailedHealth, ProviderHealth
 from aic.security.ratelimit import RateLimiter, build_rate_limiter
 from aic.security.service_keys import load_or_create_service_key
@@ -37,6 +47,8 @@ class AIContainer:
     database: SqlDatabase
     embedder: Embedder
     llm: ProviderChain
+    vectors: VectorIndex
+    content: ContentService
 
     def providers(self) -> list[ProviderHealth]:
         """Every LLM provider in the order tried; one that is not configured says what to set."""
@@ -100,7 +112,14 @@ async def bootstrap(
     )
     if settings.embeddings_preload:
         embedder.start_loading()
+    vectors = EmbeddedVectorIndex(database)
+    corpus = ContentCorpus(embedder, vectors)
+    relevance = Relevance(settings.composer_min_score, settings.composer_semantic_margin)
+    answers = AnswerComposer(relevance)
+    if offline_llm is None:  # the retrieval-grounded composer is the offline provider
+        offline_llm = LocalComposerProvider(corpus, answers)
     llm = build_chain(settings, offline_llm, llm_metrics)
+    content = ContentService(corpus, LocalComposer(relevance), answers, llm)
     try:
         yield AIContainer(
             settings=settings,
@@ -111,8 +130,11 @@ async def bootstrap(
             database=database,
             embedder=embedder,
             llm=llm,
+            vectors=vectors,
+            content=content,
         )
     finally:
+        await vectors.close()
         await embedder.aclose()
         await llm.aclose()
         await rate_limiter.aclose()

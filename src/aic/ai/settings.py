@@ -133,6 +133,20 @@ class AISettings(CommonSettings):
         ge=1,
         description="Longest prompt accepted (characters of every message); longer gets 400.",
     )
+    composer_min_score: float = Field(
+        default=0.3,
+        ge=-1.0,
+        le=1.0,
+        description="Cosine similarity below which a passage is off the topic for generation "
+        "and answers (all-MiniLM-L6-v2 scale).",
+    )
+    composer_semantic_margin: float = Field(
+        default=0.2,
+        ge=0.0,
+        le=2.0,
+        description="A passage sharing no word with the request counts as relevant only when "
+        "its score reaches the minimum plus this margin.",
+    )
 
     @field_validator("openai_model", "anthropic_model", "ollama_model")
     @classmethod
