@@ -75,3 +75,26 @@ def test_trusted_proxies_are_read_as_networks_and_validated() -> None:
     assert CommonSettings(trusted_proxies="").trusted_proxy_networks == ()
     with pytest.raises(ValueError, match="not an IP address or network"):
         CommonSettings(trusted_proxies="proxy.internal")
+
+
+@pytest.mark.parametrize(
+    ("trusted", "proxy_headers", "allowed"),
+    [("10.0.0.0/8", True, ["10.0.0.0/8"]), ("", False, None)],
+)
+def test_uvicorn_believes_forwarded_headers_from_the_trusted_proxies_only(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    trusted: str,
+    proxy_headers: bool,
+    allowed: list[str] | None,
+) -> None:
+    from aic.cli import serve
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr("uvicorn.run", lambda *_, **options: seen.update(options))
+    monkeypatch.setattr("signal.signal", lambda *_: None)
+    monkeypatch.setattr(serve, "configure_logging", lambda *_: None)
+    settings = CommonSettings(data_dir=tmp_path, trusted_proxies=trusted)
+    serve._run_uvicorn("backend", "factory:app", settings, "127.0.0.1", 0, 1, False)
+    assert seen["proxy_headers"] is proxy_headers
+    assert seen["forwarded_allow_ips"] == allowed

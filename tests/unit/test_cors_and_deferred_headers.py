@@ -119,3 +119,20 @@ def test_the_default_origins_are_the_five_portals_by_address_and_by_name() -> No
     origins = BackendSettings().cors_origin_list
     assert len(origins) == 10
     assert {"http://127.0.0.1:3000", "http://localhost:3005"} <= set(origins)
+
+
+def test_aic_up_allows_the_portals_where_it_starts_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from aic.cli.settings import PlatformSettings
+    from aic.cli.up import _environment
+
+    monkeypatch.delenv("AIC_CORS_ORIGINS", raising=False)
+    env = _environment(PlatformSettings(web_main_port=4100))
+    origins = env["AIC_CORS_ORIGINS"].split(",")
+    assert {"http://127.0.0.1:4100", "http://localhost:4100", "http://127.0.0.1:3005"} <= set(
+        origins
+    )
+    assert BackendSettings(cors_origins=env["AIC_CORS_ORIGINS"]).cors_origin_list == origins
+    monkeypatch.setenv("AIC_CORS_ORIGINS", "https://www.example.com")
+    assert _environment(PlatformSettings())["AIC_CORS_ORIGINS"] == "https://www.example.com"

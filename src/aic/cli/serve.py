@@ -51,6 +51,9 @@ def _run_uvicorn(
     # in place: a no-op one lets a graceful stop end with exit code 0 instead of -15.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: None)
+    # uvicorn would believe X-Forwarded-* from 127.0.0.1 by default; AIC_TRUSTED_PROXIES is
+    # the one list of proxies to believe, here as in the rate limiter.
+    proxies = [str(network) for network in settings.trusted_proxy_networks]
     try:
         uvicorn.run(
             factory,
@@ -63,6 +66,8 @@ def _run_uvicorn(
             log_config=None,
             access_log=False,
             server_header=False,
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
             timeout_graceful_shutdown=10,
             ssl_certfile=settings.tls_certfile,
             ssl_keyfile=settings.tls_keyfile,

@@ -43,7 +43,22 @@ def _environment(settings: PlatformSettings) -> dict[str, str]:
         "AIC_BACKEND_URL", local_url(settings.backend_host, settings.backend_port, tls=tls)
     )
     env["AIC_DATA_DIR"] = str(settings.data_dir.resolve())
+    # The backend accepts browser calls from the portals where this command starts them.
+    env.setdefault("AIC_CORS_ORIGINS", ",".join(_portal_origins(settings)))
     return env
+
+
+def _portal_origins(settings: PlatformSettings) -> list[str]:
+    """Each portal's origin as a browser here writes it: by address, and as localhost."""
+    origins = []
+    for portal in PORTALS:
+        url = local_url(settings.web_host, portal_port(settings, portal), tls=settings.tls_enabled)
+        origins.append(url)
+        scheme, _, rest = url.partition("://")
+        host, _, port = rest.rpartition(":")
+        if host in ("127.0.0.1", "[::1]"):
+            origins.append(f"{scheme}://localhost:{port}")
+    return list(dict.fromkeys(origins))
 
 
 def _url_table(settings: PlatformSettings) -> Table:
