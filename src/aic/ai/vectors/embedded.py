@@ -53,7 +53,7 @@ VECTOR_MIGRATIONS = MigrationSet("vectors", "aic.ai.vectors")
 _CHUNK = 500  # ids per ``IN (...)``: far below both databases' parameter limits
 _PURGE_EVERY = 64  # versions between purges of old tombstones
 _KEEP_TOMBSTONES = 1024  # versions a tombstone is kept so that lagging processes learn of it
-_INLINE_SEARCH = 4096  # points below which a search runs on the event loop (no thread hop)
+_INLINE_APPLY = 4096  # changes below which a catch-up runs on the event loop (no thread hop)
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +285,7 @@ class EmbeddedVectorIndex:
         conditions = parse_filter(where)
         cache = await self._fresh(collection)
         query = unit_vector(vector, cache.dimensions, "vector")
-        if len(cache) <= _INLINE_SEARCH:
+        if cache.search_is_bounded:
             hits = cache.search(query, k, conditions)
         else:
             hits = await asyncio.to_thread(cache.search, query, k, conditions)
@@ -374,7 +374,7 @@ class EmbeddedVectorIndex:
             {"collection": collection, "since": cache.version, "version": version},
         )
         changes = [self._decode(r, cache.dimensions) for r in rows]
-        if len(changes) > _INLINE_SEARCH:
+        if len(changes) > _INLINE_APPLY:
             await asyncio.to_thread(cache.apply, changes)
         else:
             cache.apply(changes)
