@@ -32,7 +32,14 @@ __all__ = [
 ]
 
 # Modules (under bench/) whose import registers benchmarks; later issues append theirs.
-MODULES: tuple[str, ...] = ("bench.bench_platform", "bench.bench_eventstore", "bench.bench_backend")
+MODULES: tuple[str, ...] = (
+    "bench.bench_platform",
+    "bench.bench_eventstore",
+    "bench.bench_backend",
+    "bench.bench_vectors",
+    "bench.bench_embeddings",
+    "bench.bench_composer",
+)
 
 Better = Literal["lower", "higher"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, replace
@@ -158,9 +159,15 @@ class ContentService:
     async def sources_for(self, brief: Brief, portal: str | None) -> list[RetrievedPassage]:
         """Passages for the topic and keywords together, and a few for each keyword alone."""
         where = PassageFilter(portal=portal, segment=brief.audience)
-        found = await self.corpus.retrieve(brief.retrieval_query, where, _RETRIEVE_K)
-        for keyword in brief.keywords:
-            found += await self.corpus.retrieve(f"{brief.topic} {keyword}", where, _PER_KEYWORD_K)
+        # Concurrent retrievals share one embedding batch.
+        batches = await asyncio.gather(
+            self.corpus.retrieve(brief.retrieval_query, where, _RETRIEVE_K),
+            *(
+                self.corpus.retrieve(f"{brief.topic} {keyword}", where, _PER_KEYWORD_K)
+                for keyword in brief.keywords
+            ),
+        )
+        found = [hit for batch in batches for hit in batch]
         best: dict[str, RetrievedPassage] = {}
         for hit in found:
             known = best.get(hit.passage.passage_id)
