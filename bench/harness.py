@@ -37,7 +37,6 @@ MODULES: tuple[str, ...] = (
     "bench.bench_eventstore",
     "bench.bench_backend",
     "bench.bench_vectors",
-    "bench.bench_embeddings",
     "bench.bench_composer",
 )
 
