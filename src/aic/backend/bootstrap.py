@@ -334,3 +334,5 @@ def _add_loops(container: BackendContainer) -> None:
         "engagement-signals",
         poll_loop("engagement-signals", signals.run_once, 2.0, container._engagement_wake),
     )
+    sessions = container.identity.sessions
+    loops.add("session-pruning", poll_loop("session-pruning", sessions.prune, 3600.0))

@@ -114,6 +114,7 @@ def run_worker(kind: str) -> None:
             "engagement-signals",
             "webhooks",
             "webhook-delivery",
+            "session-pruning",
         ),
         "relay": ("outbox-relay",),
     }[kind]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -247,3 +248,29 @@ def test_events_record_the_signed_in_caller_as_their_actor(api: TestClient) -> N
     ]  # fmt: skip
     assert registered[0]["metadata"]["actor"] == account_id  # they accepted the invitation
     assert all("argon2" not in str(e) for e in registered)  # no hash in the event log
+
+
+def test_ended_sessions_are_forgotten_a_day_later_with_their_tokens(api: TestClient) -> None:
+    email, _ = invite_and_join(api, ["viewer"])
+    ended, live = sign_in(api, email), sign_in(api, email)
+    _refresh(api, ended["refresh_token"])
+    api.post("/api/auth/logout", json={"refresh_token": ended["refresh_token"]})
+    sessions, database = container(api).identity.sessions, container(api).database
+    query = "SELECT COUNT(*) AS n FROM auth_refresh_tokens WHERE session_id = :id"
+
+    def tokens(session_id: str) -> int:
+        row = api.portal.call(database.fetch_one, query, {"id": session_id})  # type: ignore[union-attr]
+        return int(row["n"])
+
+    assert tokens(ended["session_id"]) == 2
+    api.portal.call(sessions.prune)  # type: ignore[union-attr]
+    assert tokens(ended["session_id"]) == 2  # kept a day: a replay is still recognised
+    real = sessions.clock
+    sessions.clock = lambda: real() + timedelta(days=2)
+    try:
+        assert api.portal.call(sessions.prune) >= 1  # type: ignore[union-attr]
+    finally:
+        sessions.clock = real
+    assert tokens(ended["session_id"]) == 0
+    assert tokens(live["session_id"]) == 1
+    assert _me(api, live["access_token"]).status_code == 200

@@ -131,7 +131,7 @@ class IdentityStore(Protocol):
         ...
 
     async def prune(self, now: str) -> int:
-        """Forget sessions that ended (expired or revoked) before ``now``."""
+        """Forget sessions that ended (expired or revoked) before ``now``; how many."""
         ...
 
     # Invitations

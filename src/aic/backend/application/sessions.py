@@ -206,6 +206,11 @@ class Sessions:
             )
         return claims, account
 
+    async def prune(self) -> int:
+        """Forget sessions that ended over a day ago (their rotated tokens detect reuse
+        until then); the number forgotten."""
+        return await self.store.prune(iso(self.clock() - timedelta(days=1)))
+
     async def session_for_cookie(self, token: str) -> SessionToken | None:
         """The live session a session cookie stands for, or ``None``."""
         found = await self.store.session_token(digest(token), iso(self.clock()))
