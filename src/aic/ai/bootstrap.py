@@ -25,11 +25,14 @@ from aic.ai.providers import LLMProvider
 from aic.ai.providers.chain import ProviderChain
 from aic.ai.providers.metrics import LLMMetrics
 from aic.ai.providers.selection import build_chain
+from aic.ai.registry import ModelRegistry
+from aic.ai.registry.metrics import ModelMetrics
 from aic.ai.servicekeys import IssuedKeys, ServiceKeyRing, SqlServiceKeyStore
 from aic.ai.settings import AISettings
 from aic.ai.vectors import VectorIndex
-from aic.ai.vectors.embedded import EmbeddedVectorIndex
+from aic.ai.vectors.factory import open_vector_index
 from aic.contracts.health import AIDetailedHealth, ProviderHealth
+from aic.observability.logging import get_logger
 from aic.security.ratelimit import RateLimiter, build_rate_limiter
 from aic.security.service_keys import load_or_create_service_key
 from aic.storage import SqlDatabase
@@ -48,6 +51,7 @@ class AIContainer:
     embedder: Embedder
     llm: ProviderChain
     vectors: VectorIndex
+    model_registry: ModelRegistry
     content: ContentService
 
     def providers(self) -> list[ProviderHealth]:
@@ -60,21 +64,23 @@ class AIContainer:
         ]
 
     def models_loaded(self) -> list[str]:
-        """Models in memory: the embedding model once its first use (or preload) loaded it."""
+        """Models in memory: the embedding model once its first use (or preload) loaded it,
+        then the registry's versions this process has run (``name@version``)."""
+        loaded = []
         embedder = self.embedder
         if isinstance(embedder, MiniLMEmbedder) and embedder.loaded:
             suffix = "-int8" if embedder.variant == "int8" else ""
-            return [embedder.model_name + suffix]
-        return []
+            loaded.append(embedder.model_name + suffix)
+        return loaded + self.model_registry.loaded()
 
-    def detailed_health(self) -> AIDetailedHealth:
+    async def detailed_health(self) -> AIDetailedHealth:
         return AIDetailedHealth(
             status="ok" if self.llm.status().available else "degraded",
             service="ai",
             version=__version__,
             models_loaded=self.models_loaded(),
             providers=self.providers(),
-            index_sizes={},
+            index_sizes={c.name: c.count for c in await self.vectors.list_collections()},
         )
 
 
@@ -112,7 +118,15 @@ async def bootstrap(
     )
     if settings.embeddings_preload:
         embedder.start_loading()
-    vectors = EmbeddedVectorIndex(database)
+    log = get_logger("aic.ai.vectors")
+    vectors = open_vector_index(
+        settings,
+        database,
+        on_error=lambda exc: log.error(
+            "vector graph build failed; exact search goes on", exc_info=exc
+        ),
+    )
+    model_registry = ModelRegistry(database, ModelMetrics.of(registry) if registry else None)
     corpus = ContentCorpus(embedder, vectors)
     relevance = Relevance(settings.composer_min_score, settings.composer_semantic_margin)
     answers = AnswerComposer(relevance)
@@ -131,6 +145,7 @@ async def bootstrap(
             embedder=embedder,
             llm=llm,
             vectors=vectors,
+            model_registry=model_registry,
             content=content,
         )
     finally:

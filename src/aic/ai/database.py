@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from aic.ai.registry.store import REGISTRY_MIGRATIONS
 from aic.ai.servicekeys.store import SERVICE_KEY_MIGRATIONS
-from aic.ai.vectors.embedded import VECTOR_MIGRATIONS
 from aic.ai.settings import AISettings
+from aic.ai.vectors.embedded import VECTOR_MIGRATIONS
 from aic.storage import MigrationSet, SqlDatabase, migrate, open_database
 
 __all__ = ["AI_MIGRATION_SETS", "open_ai_database"]
 
 # Every table set of the ai database, in order: a feature that owns tables ships
 # ``sql/{sqlite,postgres}/NNNN_name.sql`` in its package and adds its set here.
-AI_MIGRATION_SETS: tuple[MigrationSet, ...] = (SERVICE_KEY_MIGRATIONS, VECTOR_MIGRATIONS)
+AI_MIGRATION_SETS: tuple[MigrationSet, ...] = (
+    SERVICE_KEY_MIGRATIONS,
+    VECTOR_MIGRATIONS,
+    REGISTRY_MIGRATIONS,
+)
 
 
 async def open_ai_database(settings: AISettings) -> SqlDatabase:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -75,6 +76,39 @@ class AISettings(CommonSettings):
     embeddings_preload: bool = Field(
         default=False,
         description="Load the embedding model in the background at start, not on first use.",
+    )
+    vector_index: Literal["embedded", "qdrant"] | None = Field(
+        default=None,
+        description="Vector index: `embedded` (points in the ai database, searched in each "
+        "process) or `qdrant`; unset: `qdrant` if AIC_QDRANT_URL is set, else `embedded`.",
+    )
+    qdrant_url: str | None = Field(
+        default=None, description="Qdrant server URL (`http://host:6333`); selects Qdrant."
+    )
+    qdrant_api_key: str | None = Field(default=None, description="Qdrant API key, if required.")
+    vector_sync_interval_ms: int = Field(
+        default=0,
+        ge=0,
+        description="Embedded index: how often a process looks for other workers' vector "
+        "writes before a query (one indexed read); 0: before every query.",
+    )
+    vector_exact_limit: int = Field(
+        default=20_000,
+        ge=0,
+        description="Embedded index: a query over at most this many points (after its filter) "
+        "is answered by exact search; more go to the HNSW graph.",
+    )
+    vector_graph_min_points: int = Field(
+        default=20_000,
+        ge=1,
+        description="Embedded index: a collection gets an HNSW graph (built in the "
+        "background) from this many points; smaller ones are always searched exactly.",
+    )
+    vector_ef_search: int = Field(
+        default=128,
+        ge=10,
+        le=4096,
+        description="Embedded index: HNSW search breadth; higher is better recall, slower.",
     )
     openai_api_key: str | None = Field(default=None, description="OpenAI key; unset: not used.")
     openai_base_url: str | None = Field(

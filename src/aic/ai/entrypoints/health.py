@@ -22,4 +22,4 @@ async def health() -> Liveness:
 @router.get("/health/detailed", summary="Models loaded, providers available, index sizes")
 async def detailed(request: Request) -> AIDetailedHealth:
     container: AIContainer = request.app.state.container
-    return container.detailed_health()
+    return await container.detailed_health()
