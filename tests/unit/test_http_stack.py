@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, Field
 
 from aic.asgi import ApiError, install_http_stack
+from aic.asgi.observe import route_template
 from aic.settings import CommonSettings
 
 
@@ -176,3 +177,17 @@ def test_error_responses_from_elsewhere_are_rewritten_as_json(tmp_path: Path) ->
     _assert_error_shape(beyond.json(), "requested_range_not_satisfiable")
     assert fine.status_code == 200
     assert fine.headers["content-type"].startswith("text/css")
+
+
+def test_the_route_template_of_a_nested_router_keeps_every_prefix() -> None:
+    outer, inner = APIRouter(prefix="/v1"), APIRouter(prefix="/vectors")
+
+    @inner.post("/{collection}/query")
+    async def query(collection: str, request: Request) -> dict[str, str]:
+        return {"template": route_template(request.scope)}
+
+    outer.include_router(inner)
+    app = FastAPI()
+    app.include_router(outer)
+    answer = TestClient(app).post("/v1/vectors/docs/query").json()
+    assert answer == {"template": "/v1/vectors/{collection}/query"}

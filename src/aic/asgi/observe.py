@@ -16,14 +16,25 @@ from aic.observability.correlation import (
 from aic.observability.logging import get_logger
 from aic.observability.metrics import HttpMetrics
 
-__all__ = ["ObservabilityMiddleware", "route_template"]
+__all__ = ["UNMATCHED_ROUTE", "ObservabilityMiddleware", "route_template"]
 
 _HEADER = CORRELATION_HEADER.lower().encode()
 UNMATCHED_ROUTE = "<unmatched>"
 
 
 def route_template(scope: Scope) -> str:
-    """The matched route's template (``/api/leads/{id}``), never the raw path."""
+    """The matched route's template (``/api/leads/{id}``), never the raw path.
+
+    FastAPI (0.165+) includes routers lazily: ``scope["route"]`` is the route as its own
+    router declared it, without the prefixes of the routers it was included through; the
+    effective route context FastAPI leaves in the scope has the whole template.
+    """
+    fastapi_scope = scope.get("fastapi")
+    if isinstance(fastapi_scope, dict):
+        context = fastapi_scope.get("effective_route_context")
+        full = getattr(context, "path_format", None) or getattr(context, "path", None)
+        if isinstance(full, str) and full:
+            return full
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) and path else UNMATCHED_ROUTE

@@ -31,6 +31,7 @@ from fastapi import Depends, WebSocketException
 from starlette.requests import HTTPConnection, Request
 
 from aic.asgi import ApiError
+from aic.asgi.observe import UNMATCHED_ROUTE, route_template
 from aic.backend.application.sessions import AuthFailure
 from aic.backend.entrypoints.api.ratelimits import enforce_rate_limit
 from aic.backend.identity import IdentityServices
@@ -168,8 +169,8 @@ async def _csrf_proven(connection: HTTPConnection, principal: Principal) -> bool
 def _route(connection: HTTPConnection) -> tuple[str, str | None]:
     scope = connection.scope
     method = "WEBSOCKET" if scope["type"] == "websocket" else str(scope["method"])
-    path = getattr(scope.get("route"), "path", None)
-    return method, path if isinstance(path, str) else None
+    path = route_template(scope)  # the whole template, prefixes of nested routers included
+    return method, None if path == UNMATCHED_ROUTE else path
 
 
 async def _decide(connection: HTTPConnection) -> Principal:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Header, Request
 
+from aic.asgi.observe import route_template
 from aic.backend.application.bus import CommandContext, CommandResult
 from aic.backend.application.execution import request_hash
 from aic.backend.application.ports import EventMetadata
@@ -50,7 +51,7 @@ async def send(
 ) -> AcceptedCommand:
     """Dispatch ``command``; the key's request hash covers the route and the body."""
     require_storable(body)
-    route = getattr(request.scope.get("route"), "path", request.url.path)
+    route = route_template(request.scope)
     metadata = EventMetadata(
         correlation_id=current_correlation_id(),
         actor=principal.actor,

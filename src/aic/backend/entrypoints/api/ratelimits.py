@@ -11,6 +11,7 @@ import hashlib
 from starlette.requests import HTTPConnection, Request
 
 from aic.asgi.deferredheaders import defer_headers
+from aic.asgi.observe import route_template
 from aic.backend.bootstrap import BackendContainer
 from aic.security.clientip import address_identity, client_ip
 
@@ -46,7 +47,7 @@ async def enforce_rate_limit(
     caller (``public`` or no identity) is counted by address. The standing goes out as
     ``X-RateLimit-*`` headers on the response.
     """
-    if getattr(connection.scope.get("route"), "path", None) in UNLIMITED_ROUTES:
+    if route_template(connection.scope) in UNLIMITED_ROUTES:
         return
     container: BackendContainer = connection.app.state.container
     if public or not principal_identity:
