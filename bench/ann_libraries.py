@@ -1,7 +1,7 @@
 """Which ANN library backs the embedded vector index: usearch, hnswlib, faiss, sqlite-vec, numpy.
 
 Run ``python -m bench.ann_libraries [--points 100000] [--queries 200]``; the figures of
-``docs/adr/0008-vector-index.md`` come from it. Random unit vectors (the hardest case for a
+``docs/adr/0011-vector-index.md`` come from it. Random unit vectors (the hardest case for a
 graph index: no clusters), a metadata field with 10 values so that one value keeps ~10 %,
 recall@10 against exact search, query p95 one query at a time, build time and memory.
 """

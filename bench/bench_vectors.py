@@ -5,7 +5,7 @@ temporary SQLite ai database, written by one index and queried through another (
 worker would), 200 queries one at a time. The filtered case: random vectors, a ``portal``
 payload with 10 values, the filter keeping one (~10 %); the anchor is exact numpy search over
 the same filtered rows held in one array. The unfiltered case runs on clustered vectors (like
-sentence embeddings: random data has no neighbours worth the name, see ADR 0008), where the
+sentence embeddings: random data has no neighbours worth the name, see ADR 0011), where the
 planner walks the HNSW graph; its anchor is the exact scan of all rows.
 """
 

@@ -1,6 +1,6 @@
 """``HnswGraph``: the approximate nearest-neighbour graph (hnswlib) over a collection's slots.
 
-hnswlib won the measurement of ``bench/ann_libraries.py`` (ADR 0008): the fastest search at
+hnswlib won the measurement of ``bench/ann_libraries.py`` (ADR 0011): the fastest search at
 equal recall, deletion (``mark_deleted``), and a filter predicate evaluated inside the graph
 walk, which keeps recall high for broad filters.
 """

@@ -35,7 +35,7 @@ def similarities(rows: Matrix, query: Matrix) -> npt.NDArray[np.float32]:
 
     Not ``rows @ query``: that is a BLAS call, and OpenBLAS spreads it over every core; with
     several workers and requests at once the threads fight, and a 20k-row product measured
-    24 ms at the median instead of 1 ms (ADR 0008). einsum's own loop stays on one core.
+    24 ms at the median instead of 1 ms (ADR 0011). einsum's own loop stays on one core.
     """
     scores: npt.NDArray[np.float32] = np.einsum("ij,j->i", rows, query)
     return scores

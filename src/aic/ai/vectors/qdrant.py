@@ -3,7 +3,7 @@
 Qdrant point ids are integers or UUIDs, so a point's id is stored as a UUID derived from the
 string id (uuid5) and the string itself under the reserved payload key ``aic:id``. Only the
 client's local mode is tested here (no Qdrant server can run in this environment): the
-server's behaviour across processes is Qdrant's own and stays an open gap (ADR 0008).
+server's behaviour across processes is Qdrant's own and stays an open gap (ADR 0011).
 """
 
 from __future__ import annotations
