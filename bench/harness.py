@@ -38,6 +38,7 @@ MODULES: tuple[str, ...] = (
     "bench.bench_backend",
     "bench.bench_vectors",
     "bench.bench_composer",
+    "bench.bench_embeddings",
 )
 
 Better = Literal["lower", "higher"]

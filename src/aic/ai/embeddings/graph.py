@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 # Bump when the graph changes: cached .onnx files are keyed by it and get rebuilt.
-BUILDER_VERSION = 1
+BUILDER_VERSION = 2
 OPSET = 17  # LayerNormalization is an operator from 17 on
 
 Weights = Mapping[str, npt.NDArray[Any]]
@@ -197,13 +197,15 @@ def _attention(
 
 
 def _feed_forward(g: _Graph, x: str, weights: Weights, config: BertConfig, prefix: str) -> str:
-    """Dense, exact GELU ``0.5 * h * (1 + erf(h / sqrt(2)))``, dense, residual, LayerNorm."""
+    """Dense, exact GELU ``0.5 * h * (1 + erf(h / sqrt(2)))``, dense, residual, LayerNorm.
+
+    The GELU is written in the form onnxruntime fuses, with the bias before it, into one
+    ``BiasGelu`` kernel."""
     n = f"{prefix}.intermediate.dense"
     h = g.linear(x, weights[f"{n}.weight"], weights[f"{n}.bias"], n)
-    scaled = g.op("Mul", [h, g.const(f"{n}.inv_sqrt2", 1 / math.sqrt(2))], f"{n}.scaled")
+    scaled = g.op("Div", [h, g.const(f"{n}.sqrt2", math.sqrt(2))], f"{n}.scaled")
     erf = g.op("Add", [g.op("Erf", [scaled], f"{n}.erf"), g.const(f"{n}.one", 1.0)], f"{n}.1erf")
-    gate = g.op("Mul", [erf, g.const(f"{n}.half", 0.5)], f"{n}.gate")
-    h = g.op("Mul", [h, gate], f"{n}.gelu")
+    h = g.op("Mul", [g.op("Mul", [h, erf], f"{n}.h1erf"), g.const(f"{n}.half", 0.5)], f"{n}.gelu")
     o = f"{prefix}.output"
     out = g.linear(h, weights[f"{o}.dense.weight"], weights[f"{o}.dense.bias"], f"{o}.dense")
     residual = g.op("Add", [out, x], f"{o}.residual")
