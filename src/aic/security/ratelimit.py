@@ -7,7 +7,7 @@ live in Redis, so a limit holds across replicas and workers; without it, in this
 When Redis cannot answer (down, slow, refusing), a check never fails the request: it is counted
 in this process instead, for ``storage_retry_seconds``, then Redis is tried again. Replicas
 then enforce each limit separately (at most replicas x limit in total) until Redis is back; a
-log line and ``aic_rate_limit_storage_errors_total`` tell the operator. See ADR 0007.
+log line and ``aic_rate_limit_storage_errors_total`` tell the operator. See docs/adr/0008.
 """
 
 from __future__ import annotations
