@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from aic.ai.composer.corpus import RetrievedPassage
 from aic.ai.composer.documents import COMPOSER_MODEL, COMPOSER_PROVIDER
 from aic.ai.composer.relevance import Relevance
+from aic.ai.composer.selection import near_repeat
 from aic.ai.composer.sentences import content_tokens, inline_plain, split_sentences, words
 
 __all__ = ["NO_ANSWER", "Answer", "AnswerComposer", "Citation", "snippet"]
@@ -74,13 +75,12 @@ class AnswerComposer:
         scored.sort(key=lambda s: (-s[0], s[3].passage.passage_id, s[1]))
         citations: list[Citation] = []
         parts: list[str] = []
-        seen: set[str] = set()
+        seen: list[set[str]] = []
         for _, _, sentence, hit in scored:
             if len(parts) >= _MAX_SENTENCES:
                 break
-            if sentence in seen:
+            if near_repeat(sentence, seen):
                 continue
-            seen.add(sentence)
             number = self._cite(citations, hit)
             parts.append(f"{sentence} [{number}]")
         return Answer(question, " ".join(parts), grounded=True, citations=tuple(citations))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aic.ai.composer.briefs import Brief
 from aic.ai.composer.corpus import RetrievedPassage
 from aic.ai.composer.passages import Passage
+from aic.ai.composer.relevance import stems
 from aic.ai.composer.sentences import (
     STOPWORDS,
     contains_phrase,
@@ -17,7 +18,7 @@ from aic.ai.composer.sentences import (
     words,
 )
 
-__all__ = ["Candidate", "candidate_pool", "with_connector"]
+__all__ = ["Candidate", "candidate_pool", "near_repeat", "with_connector"]
 
 _MIN_WORDS = 5
 _MAX_WORDS = 55
@@ -85,25 +86,36 @@ def candidate_pool(brief: Brief, relevant: Sequence[RetrievedPassage]) -> list[C
     """
     banned = brief.brand_voice.banned_words
     query_terms = set(content_tokens(brief.retrieval_query)) - STOPWORDS
-    seen: set[str] = set()
+    seen: list[set[str]] = []
     pool: list[Candidate] = []
-    for hit in relevant:
+    for hit in relevant:  # best passages first: a near repeat later is the one dropped
         for order, sentence in enumerate(split_sentences(hit.passage.text)):
             count = len(words(sentence))
-            key = " ".join(w.lower() for w in words(sentence))
             if (
                 count < _MIN_WORDS
                 or count > _MAX_WORDS
                 or not _WHOLE_SENTENCE.match(sentence)
                 or _SELF_REFERENCE.search(sentence)
-                or key in seen
                 or contains_phrase(sentence, banned)
+                or near_repeat(sentence, seen)
             ):
                 continue
-            seen.add(key)
             rank = _rank(brief, sentence, hit.score, query_terms)
             pool.append(Candidate(sentence, hit.passage, hit.score, order, count, rank))
     return sorted(pool, key=lambda c: c.sort_key)
+
+
+def near_repeat(sentence: str, seen: list[set[str]], limit: float = 0.8) -> bool:
+    """Whether ``sentence`` says what one already seen says (``limit`` of the shorter one's
+    meaningful words shared); if not, it joins ``seen``. Articles repeat their facts in
+    other words: one telling is enough."""
+    tokens = stems(sentence)
+    for other in seen:
+        smaller = min(len(tokens), len(other))
+        if smaller and len(tokens & other) / smaller >= limit:
+            return True
+    seen.append(tokens)
+    return False
 
 
 _LOWER_SAFE = STOPWORDS | {"every", "each", "most", "many", "some", "all", "any", "no"}

@@ -6,6 +6,7 @@ import asyncio
 
 from aic.ai.composer import ContentCorpus, ContentDocument, PassageFilter
 from aic.ai.composer.passages import MAX_PASSAGE_WORDS, split_document
+from aic.ai.composer.selection import near_repeat
 from aic.ai.composer.sentences import contains_phrase, split_sentences, words
 from tests.support.memory_vectors import MemoryVectorIndex
 from tests.unit.ai.composer.conftest import DEMO_DOCUMENTS, TopicalEmbedder
@@ -95,3 +96,14 @@ def test_filters_keep_other_portals_segments_and_drafts_out(demo_corpus: Content
     nexus = asyncio.run(run(PassageFilter(portal="nexus")))
     assert all("nexus" in s[1:-1] for s in nexus)
     assert {s[-1] for s in asyncio.run(run(PassageFilter()))} == {"True"}
+
+
+def test_a_fact_told_again_in_other_words_counts_as_a_repeat() -> None:
+    seen: list[set[str]] = []
+    first = "Customer data is hosted in the EU region in Frankfurt or the US region in Virginia."
+    again = "Customers choose where data is hosted: the EU region in Frankfurt or the US region."
+    other = "The Growth plan includes twenty connectors and priority support."
+    assert not near_repeat(first, seen)
+    assert near_repeat(again, seen)
+    assert not near_repeat(other, seen)
+    assert len(seen) == 2
