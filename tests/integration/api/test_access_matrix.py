@@ -97,6 +97,22 @@ def test_the_table_lists_no_route_that_does_not_exist(api: TestClient) -> None:
     assert not stale, f"rows of ACCESS without a route: {stale}"
 
 
+def test_the_openapi_document_states_how_to_sign_in_and_the_roles_of_each_operation(
+    api: TestClient,
+) -> None:
+    document = api.get("/api/openapi.json").json()
+    assert set(document["components"]["securitySchemes"]) == {
+        "accessToken", "serviceKey", "sessionCookie",
+    }  # fmt: skip
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            rule = rule_for(method, path)
+            assert rule is not None
+            roles = ["public"] if rule.public else sorted(rule.roles)
+            assert operation["x-roles"] == roles, (method, path)
+            assert ({} in operation["security"]) is rule.public
+
+
 @pytest.mark.parametrize("caller", CALLERS)
 def test_each_caller_gets_exactly_what_the_table_allows(
     api: TestClient, headers: dict[str, dict[str, str]], caller: str

@@ -23,6 +23,7 @@ from aic.backend.entrypoints.api import (
     track,
 )
 from aic.backend.entrypoints.api.auth import enforce_access
+from aic.backend.entrypoints.api.openapi_access import document_access
 from aic.backend.entrypoints.api.storable import StorableParamsMiddleware
 from aic.backend.entrypoints.errors import install_domain_error_handlers
 from aic.backend.entrypoints.realtime import sse, ws
@@ -69,6 +70,7 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
         cors_origins=settings.cors_origin_list,
     )
     install_domain_error_handlers(app)
+    document_access(app)
     app.add_exception_handler(WebSocketException, ws.close_refused_websocket)
     add_metrics_route(app, registry)
     api = (health, sessions, accounts, leads, content, feed, notifications, sagas, track)
