@@ -183,6 +183,15 @@ class ContentService:
         plan = GenerationPlan(brief, retrieved, model, explicit=provider is not None)
         if model is None:
             return replace(plan, composed=self._compose(brief, retrieved))
+        if not self.composer.relevance.filter(brief.retrieval_query, retrieved):
+            # An LLM given no sources would write from its own knowledge: refused the same way.
+            raise ApiError(
+                422,
+                "no_relevant_sources",
+                "No indexed content is relevant enough to write this from; index content on "
+                "the topic (`aic reindex`) or widen the filters.",
+                {"best_score": max((h.score for h in retrieved), default=None)},
+            )
         return plan
 
     def _compose(

@@ -207,3 +207,14 @@ def test_a_rejected_streamed_draft_is_reset_and_composed_again(demo_corpus: Cont
     assert isinstance(events[reset + 1], SectionStarted)
     assert isinstance(events[-1], Finished)
     assert events[-1].generated.document.provider == "local-composer"
+
+
+def test_an_llm_is_not_asked_to_write_about_what_no_source_covers(
+    demo_corpus: ContentCorpus,
+) -> None:
+    llm = ScriptedProvider("openai", reply=faithful_draft)
+    brief = Brief(content_type="email", topic="volcanic eruptions on Jupiter's moon Io")
+    with pytest.raises(ApiError) as raised:
+        generate(demo_corpus, llm, brief=brief)
+    assert raised.value.code == "no_relevant_sources"
+    assert llm.calls == []
