@@ -175,3 +175,24 @@ def test_a_failed_graph_build_is_reported_and_search_stays_exact(
     assert not collection.graph_ready
     query = data.queries[0]
     assert [h[0] for h in collection.search(query, 5, [])] == data.exact(query, 5)
+
+
+def test_a_filter_sees_points_that_join_or_leave_it_after_it_was_first_used() -> None:
+    data = Data(400)
+    collection = LocalCollection(DIMS, "i", planner())
+    collection.apply(data.changes())
+    query = data.queries[0]
+    tenth = parse_filter({"tenth": [3, 4]})
+    before = [h[0] for h in collection.search(query, 400, tenth)]
+    assert sorted(before) == sorted(f"p{i}" for i in range(400) if i % 10 in (3, 4))
+    collection.apply(
+        [
+            ("p3", data.vectors[3], {"tenth": 5}),  # leaves by a new payload
+            ("p4", None, None),  # leaves by deletion
+            ("p5", data.vectors[5], {"tenth": 3}),  # joins
+            ("new", query, {"tenth": [9, 4]}),  # joins through one element of a list
+        ]
+    )
+    after = [h[0] for h in collection.search(query, 400, tenth)]
+    assert after[0] == "new"
+    assert set(after) == (set(before) - {"p3", "p4"}) | {"p5", "new"}

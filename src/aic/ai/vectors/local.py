@@ -77,9 +77,12 @@ class LocalCollection:
         self._payloads: list[dict[str, Any] | None] = []
         self._slot_of: dict[str, int] = {}
         self._postings: dict[str, dict[TypedValue, set[int]]] = {}
+        # Sorted slot arrays of postings, made when a filter needs them, dropped on change.
+        self._posting_arrays: dict[tuple[str, TypedValue], Slots] = {}
         self._graph: HnswGraph | None = None
         self._graph_generation = 0  # bumped when slots are renumbered: stale builds are dropped
         self._building = False
+        self._graph_failed = False  # not retried on every write; compaction tries again
 
     # -- state -------------------------------------------------------------------------------
 
@@ -144,6 +147,7 @@ class LocalCollection:
             if key in payload:
                 for value in typed_values(payload[key]):
                     postings.setdefault(value, set()).add(slot)
+                    self._posting_arrays.pop((key, value), None)
         return slot
 
     def _retire(self, slot: int) -> None:
@@ -153,6 +157,7 @@ class LocalCollection:
             if key in payload:
                 for value in typed_values(payload[key]):
                     holders = postings.get(value)
+                    self._posting_arrays.pop((key, value), None)
                     if holders is not None:
                         holders.discard(slot)
                         if not holders:
@@ -170,13 +175,15 @@ class LocalCollection:
         self._payloads = [self._payloads[s] for s in live]
         self._slot_of = {point_id: slot for slot, point_id in enumerate(self._ids)}
         self._postings = {}
+        self._posting_arrays = {}
         self._graph = None
+        self._graph_failed = False
         self._graph_generation += 1
 
     # -- the graph ---------------------------------------------------------------------------
 
     def _maybe_build_graph(self) -> None:
-        if self._graph is not None or self._building:
+        if self._graph is not None or self._building or self._graph_failed:
             return
         if len(self._slot_of) < self._planner.graph_min_points:
             return
@@ -208,6 +215,7 @@ class LocalCollection:
                     graph.remove(died)
                     self._graph = graph
         except BaseException as exc:  # a failed build leaves exact search in place
+            self._graph_failed = True
             if self._on_error is not None:
                 self._on_error(exc)
         finally:
@@ -230,23 +238,28 @@ class LocalCollection:
             self._postings[key] = postings
         return postings
 
+    def _posting_array(self, key: str, value: TypedValue) -> Slots:
+        array = self._posting_arrays.get((key, value))
+        if array is None:
+            holders = self._posting(key).get(value, set())
+            array = np.fromiter(holders, dtype=np.int64, count=len(holders))
+            array.sort()
+            self._posting_arrays[(key, value)] = array
+        return array
+
     def _matching(self, conditions: Sequence[Condition]) -> Slots:
-        result: set[int] | None = None
-        # The smallest condition first: the intersection only ever shrinks.
-        sets = []
+        """The sorted slots of the live points matching every condition."""
+        matches = []
         for condition in conditions:
-            postings = self._posting(condition.key)
-            union: set[int] = set()
-            for value in condition.values:
-                union |= postings.get(value, set())
-            sets.append(union)
-        for candidates in sorted(sets, key=len):
-            result = candidates if result is None else result & candidates
-            if not result:
+            parts = [self._posting_array(condition.key, value) for value in condition.values]
+            matches.append(parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts)))
+        matches.sort(key=len)  # the smallest first: the intersection only ever shrinks
+        result = matches[0]
+        for other in matches[1:]:
+            if len(result) == 0:
                 break
-        slots = np.fromiter(result or (), dtype=np.int64)
-        slots.sort()
-        return slots
+            result = np.intersect1d(result, other, assume_unique=True)
+        return result
 
     def matching_ids(self, conditions: Sequence[Condition]) -> list[str]:
         with self._lock:
