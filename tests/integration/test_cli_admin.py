@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 from aic.backend.entrypoints.app import create_app
 from aic.backend.settings import BackendSettings
 from aic.cli import app
+from aic.cli.admin import admin_hint
 from tests.support.services import free_ports
 
 PASSWORD = "a long admin passphrase 42"
@@ -123,3 +124,17 @@ def test_admin_create_asks_for_the_password_twice_without_echoing_it(
     assert result.exit_code == 0, result.output
     assert "do not match" in result.output
     assert PASSWORD not in result.output
+
+
+def test_aic_up_says_how_to_create_the_first_admin_until_one_can_sign_in(
+    aic_here: Callable[..., Result], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert aic_here("migrate").exit_code == 0
+    settings = BackendSettings(data_dir=tmp_path)
+    admin_hint(settings)
+    assert "aic admin create" in capsys.readouterr().err
+    create = ("admin", "create", "--email", "a@example.com", "--name", "A", "--password-stdin")
+    assert aic_here(*create, stdin=PASSWORD).exit_code == 0
+    capsys.readouterr()
+    admin_hint(settings)
+    assert "aic admin create" not in capsys.readouterr().err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import CancelledError
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -274,3 +276,34 @@ def test_ended_sessions_are_forgotten_a_day_later_with_their_tokens(api: TestCli
     assert tokens(ended["session_id"]) == 0
     assert tokens(live["session_id"]) == 1
     assert _me(api, live["access_token"]).status_code == 200
+
+
+def test_a_token_in_the_url_counts_only_for_event_streams_and_websockets(api: TestClient) -> None:
+    email, _ = invite_and_join(api, ["viewer"])
+    token = sign_in(api, email)["access_token"]
+    signed_out = client_of(api)
+    # A plain request ignores it: tokens in URLs leak into logs, so only where unavoidable.
+    ignored = signed_out.get("/api/auth/me", params={"access_token": token})
+    assert ignored.status_code == 401
+    assert ignored.json()["error"]["code"] == "unauthenticated"
+    stream = signed_out.get(
+        "/api/events/stream",
+        params={"access_token": token, "after": str(2**63 - 1)},  # 422: no such position
+        headers={"Accept": "text/event-stream"},
+    )
+    assert stream.status_code == 422, stream.text
+    bad = signed_out.get(
+        "/api/events/stream",
+        params={"access_token": token + "x"},
+        headers={"Accept": "text/event-stream"},
+    )
+    assert bad.status_code == 401
+    replies = []
+    # The test client may cancel the server's session as it closes its side: not an answer.
+    with (
+        suppress(CancelledError),
+        signed_out.websocket_connect(f"/api/ws?access_token={token}") as ws,
+    ):
+        ws.send_json({"type": "ping", "id": "url-token"})
+        replies.append(ws.receive_json()["type"])
+    assert replies == ["pong"]
