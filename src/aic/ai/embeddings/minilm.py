@@ -22,9 +22,9 @@ if TYPE_CHECKING:
 
     from aic.ai.embeddings.runtime import OnnxSentenceEncoder
 
-_LOGGER = "aic.ai.embeddings"  # looked up when used: configure_logging runs after imports
-
 __all__ = ["MINILM", "MiniLMEmbedder"]
+
+_LOGGER = "aic.ai.embeddings"  # looked up when used: configure_logging runs after imports
 
 MINILM = "all-MiniLM-L6-v2"
 _DIMENSIONS = 384

@@ -26,9 +26,9 @@ from aic.ai.embeddings.graph import (
 from aic.ai.embeddings.model_files import ModelFolder
 from aic.observability.logging import get_logger
 
-_LOGGER = "aic.ai.embeddings"  # looked up when used: configure_logging runs after imports
-
 __all__ = ["build_encoder_file", "cached_encoder_file"]
+
+_LOGGER = "aic.ai.embeddings"  # looked up when used: configure_logging runs after imports
 
 
 def cached_encoder_file(
