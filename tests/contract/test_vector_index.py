@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -493,3 +494,45 @@ async def test_a_process_far_behind_reloads_after_tombstones_were_purged(
         await one.close()
         await two.close()
         await shared_store.close()
+
+
+@pytest.fixture(params=[POSTGRES])
+def postgres_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    yield from _store(request, tmp_path)
+
+
+async def test_a_write_committing_late_is_never_skipped_by_a_reader(
+    postgres_store: Store,
+) -> None:
+    """A writer holds the collection's next version uncommitted; a later writer waits for it,
+    so a reader can never see version n+1 (and skip n) while n is still in flight."""
+    store, url = postgres_store, postgres_store.location
+    writer, reader = await store.open(), await store.open()
+    try:
+        await writer.create_collection("content", DIMS)
+        assert await reader.query("content", axis(0)) == []
+        slow = await psycopg.AsyncConnection.connect(url)
+        async with slow.transaction():
+            row = await (
+                await slow.execute(
+                    "UPDATE vector_collections SET version = version + 1 "
+                    "WHERE name = 'content' RETURNING version"
+                )
+            ).fetchone()
+            assert row is not None
+            await slow.execute(
+                "INSERT INTO vector_points (collection, id, seq, vector, payload) "
+                "VALUES ('content', 'late', %s, %s, '{}')",
+                (row[0], np.asarray(axis(0), dtype=np.float32).tobytes()),
+            )
+            later = asyncio.create_task(writer.upsert("content", [VectorPoint("next", axis(1))]))
+            await asyncio.sleep(0.3)  # the later writer is blocked on the collection's row
+            assert not later.done()
+            assert await reader.query("content", axis(0)) == []
+        await later
+        await slow.close()
+        assert sorted(h.id for h in await reader.query("content", axis(0))) == ["late", "next"]
+    finally:
+        await writer.close()
+        await reader.close()
+        await store.close()
