@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi.testclient import TestClient
+from starlette.responses import Response
+
+from aic.backend.application.sessions import SessionPolicy
+from aic.backend.entrypoints.api.sessions import _set_session_cookies
 
 from tests.integration.api.conftest import eventually
 from tests.support.identity import PASSWORD, client_of, invite_and_join
@@ -132,3 +138,16 @@ def test_signing_out_clears_the_cookies_and_ends_the_session(api: TestClient) ->
     stolen = client_of(api)
     stolen.cookies.set("aic_session", session)
     assert stolen.get("/api/auth/me").status_code == 401
+
+
+def test_under_tls_both_cookies_are_secure() -> None:
+    policy = SessionPolicy(refresh_ttl=timedelta(hours=1), session_max_age=timedelta(days=1))
+    identity: Any = SimpleNamespace(
+        sessions=SimpleNamespace(policy=policy), csrf_secret="k" * 40, cookie_secure=True
+    )
+    issued: Any = SimpleNamespace(session_id="s1", refresh_token="aic_rt_x")
+    response = Response()
+    _set_session_cookies(response, identity, issued)
+    cookies = [v for k, v in response.headers.items() if k == "set-cookie"]
+    assert len(cookies) == 2
+    assert all("Secure" in c and "Max-Age=3600" in c for c in cookies)
