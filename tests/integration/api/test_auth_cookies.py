@@ -11,7 +11,6 @@ from starlette.responses import Response
 
 from aic.backend.application.sessions import SessionPolicy
 from aic.backend.entrypoints.api.sessions import _set_session_cookies
-
 from tests.integration.api.conftest import eventually
 from tests.support.identity import PASSWORD, client_of, invite_and_join
 
