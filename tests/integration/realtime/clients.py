@@ -10,8 +10,12 @@ from typing import Any
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.frames import Close, Opcode
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
-__all__ = ["SseMessage", "SseStream", "open_socket", "receive_json"]
+__all__ = ["SseMessage", "SseStream", "StalledSocket", "open_socket", "receive_json"]
 
 
 @dataclass
@@ -25,6 +29,9 @@ class SseMessage:
     def json(self) -> Any:
         assert self.data is not None, self
         return orjson.loads(self.data)
+
+    def data_text(self) -> str:
+        return self.data or ""
 
 
 class SseStream:
@@ -56,7 +63,8 @@ class SseStream:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         sock.setblocking(False)
         await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
-        reader, writer = await asyncio.open_connection(sock=sock, limit=2**20)
+        # A small read limit: the stream stops reading from the socket at twice this.
+        reader, writer = await asyncio.open_connection(sock=sock, limit=2**14)
         stream = cls(reader, writer)
         lines = [f"GET {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Accept: text/event-stream"]
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -105,12 +113,13 @@ class SseStream:
                 return message
 
     async def until_end(self) -> list[SseMessage]:
-        """Every message left, up to the end of the stream."""
+        """Every message left, up to the end of the stream (then closed)."""
         messages = []
         try:
             while True:
                 messages.append(await self.message())
         except (EOFError, ConnectionError, asyncio.IncompleteReadError):
+            await self.close()
             return messages
 
     async def _read_chunk(self) -> bool:
@@ -141,3 +150,59 @@ def open_socket(port: int, path: str, token: str | None = None, **options: Any) 
 async def receive_json(socket: ClientConnection) -> Any:
     async with asyncio.timeout(10):
         return orjson.loads(await socket.recv())
+
+
+class StalledSocket:
+    """A WebSocket client that subscribes, then reads nothing until told to: raw bytes over
+    a socket with a tiny receive window, framed by the ``websockets`` sans-I/O protocol
+    (the library's own client keeps reading into memory)."""
+
+    def __init__(
+        self, protocol: ClientProtocol, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        self._protocol = protocol
+        self._reader = reader
+        self._writer = writer
+
+    @classmethod
+    async def open(cls, port: int, path: str, token: str, first_message: str) -> StalledSocket:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=sock, limit=2**14)
+        protocol = ClientProtocol(parse_uri(f"ws://127.0.0.1:{port}{path}?access_token={token}"))
+        protocol.send_request(protocol.connect())
+        stalled = cls(protocol, reader, writer)
+        await stalled._flush()
+        while not any(isinstance(e, Response) for e in await stalled._receive()):
+            pass
+        protocol.send_text(first_message.encode())
+        await stalled._flush()
+        return stalled
+
+    async def close_frame(self) -> Close | None:
+        """Read everything now, up to the end of the connection; the close frame received."""
+        while self._protocol.close_rcvd is None and not self._reader.at_eof():
+            await self._receive()
+        self._writer.close()
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._writer.wait_closed()
+        return self._protocol.close_rcvd
+
+    async def _receive(self) -> list[object]:
+        data = await self._reader.read(2**16)
+        if data:
+            self._protocol.receive_data(data)
+        else:
+            self._protocol.receive_eof()
+        events = self._protocol.events_received()
+        await self._flush()  # pongs, the closing handshake
+        return [e for e in events if getattr(e, "opcode", None) is not Opcode.PING]
+
+    async def _flush(self) -> None:
+        for data in self._protocol.data_to_send():
+            if data:
+                self._writer.write(data)
+        with contextlib.suppress(ConnectionError):
+            await self._writer.drain()

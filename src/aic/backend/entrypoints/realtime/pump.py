@@ -19,9 +19,20 @@ from aic.backend.application.realtime import (
 )
 from aic.observability.logging import get_logger
 
-__all__ = ["ClientGone", "Ending", "SendEvents", "pump", "run_subscription"]
+__all__ = [
+    "GOODBYE_SECONDS",
+    "ClientGone",
+    "Ending",
+    "SendEvents",
+    "pump",
+    "run_subscription",
+]
 
 _log = get_logger("aic.realtime")
+
+# How long the last words to a dropped client (why it ends) may take before it is cut off:
+# a client stuck for good must not hold the connection's task.
+GOODBYE_SECONDS = 5.0
 
 SendEvents = Callable[[list[tuple[StoredEvent, Visible]]], Awaitable[None]]
 # Why a subscriber's stream ended: the hub let go (slow, shutdown), the client left, or

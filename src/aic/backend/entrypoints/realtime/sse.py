@@ -28,8 +28,10 @@ from aic.backend.entrypoints.realtime.access import (
     parse_topics,
     subscriber,
 )
-from aic.backend.entrypoints.realtime.pump import run_subscription
+from aic.backend.entrypoints.realtime.pump import GOODBYE_SECONDS, run_subscription
 from aic.backend.entrypoints.realtime.wire import EncodedEvents, encoded_events
+from aic.contracts.errors import JSON_ERROR_RESPONSES
+from aic.contracts.streams import SSE_EVENT_SCHEMA
 
 __all__ = ["EventStream", "router"]
 
@@ -104,7 +106,7 @@ class EventStream(Response):
         goodbye = _GOODBYE.get(reason, b"") if reason != "failed" else b""
         # A client too slow to take even this is given up on after a moment.
         with contextlib.suppress(Exception):
-            async with asyncio.timeout(2.0):
+            async with asyncio.timeout(GOODBYE_SECONDS):
                 await send(_body(goodbye, more=False))
 
     def _preamble(self) -> bytes:
@@ -118,6 +120,11 @@ class EventStream(Response):
     "/stream",
     summary="Live events the caller may see (Server-Sent Events), resumable",
     response_class=EventStream,
+    status_code=200,  # EventStream takes no status_code, so FastAPI cannot infer one
+    responses={
+        200: {"content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}},
+        **JSON_ERROR_RESPONSES,
+    },
     response_description="`id:` global position, `event:` type, `data:` the event as JSON",
 )
 async def stream(

@@ -20,7 +20,12 @@ from aic.backend.application.realtime import (
 )
 from aic.backend.entrypoints.api.auth import Principal
 from aic.backend.entrypoints.realtime.access import audience_for, check_position, subscriber
-from aic.backend.entrypoints.realtime.pump import ClientGone, Ending, run_subscription
+from aic.backend.entrypoints.realtime.pump import (
+    GOODBYE_SECONDS,
+    ClientGone,
+    Ending,
+    run_subscription,
+)
 from aic.backend.entrypoints.realtime.wire import EncodedEvents, encoded_events
 from aic.backend.entrypoints.realtime.ws_messages import (
     CLOSE_FAILED,
@@ -80,9 +85,22 @@ class _Session:
         self._send_lock = asyncio.Lock()
         self._feed: asyncio.Task[None] | None = None
         self._last_position: int | None = None
+        self._closed = asyncio.Event()  # the server closed (or gave up on) the connection
 
     async def run(self) -> None:
+        """Until the client leaves or the server closes the connection."""
         self._start(self._idle())
+        reader = asyncio.ensure_future(self._read())
+        closed = asyncio.ensure_future(self._closed.wait())
+        try:
+            await asyncio.wait({reader, closed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, closed):
+                task.cancel()
+            await asyncio.gather(reader, closed, return_exceptions=True)
+            await self._stop_feed()
+
+    async def _read(self) -> None:
         try:
             while True:
                 message = await self._socket.receive()
@@ -92,8 +110,6 @@ class _Session:
                 await self._handle(text if text is not None else message.get("bytes") or b"")
         except ClientGone:
             return
-        finally:
-            await self._stop_feed()
 
     async def _handle(self, text: str | bytes) -> None:
         try:
@@ -172,12 +188,16 @@ class _Session:
                 raise ClientGone from None
 
     async def _close(self, code: int, reason: str) -> None:
-        if self._socket.application_state is WebSocketState.DISCONNECTED:
-            return
-        # A client too slow to take the close frame is cut off after a moment.
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(2.0):
-                await self._socket.close(code, reason[:120])
+        try:
+            if self._socket.application_state is WebSocketState.DISCONNECTED:
+                return
+            # A client too slow to take the close frame is cut off after a moment (the
+            # server drops the connection once this handler returns).
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(GOODBYE_SECONDS):
+                    await self._socket.close(code, reason[:120])
+        finally:
+            self._closed.set()
 
     def _start(self, work: Any) -> None:
         self._feed = asyncio.ensure_future(work)
