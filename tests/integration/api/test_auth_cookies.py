@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import CancelledError
+from contextlib import suppress
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -150,3 +152,19 @@ def test_under_tls_both_cookies_are_secure() -> None:
     cookies = [v for k, v in response.headers.items() if k == "set-cookie"]
     assert len(cookies) == 2
     assert all("Secure" in c and "Max-Age=3600" in c for c in cookies)
+
+
+def test_a_websocket_opened_by_another_site_does_not_get_the_session(api: TestClient) -> None:
+    browser, _ = _browser(api, ["viewer"])
+
+    def first_reply(origin: str) -> Any:
+        replies = []
+        headers = {"Origin": origin}
+        with suppress(CancelledError), browser.websocket_connect("/api/ws", headers=headers) as ws:
+            ws.send_json({"type": "ping", "id": "origin"})
+            replies.append(ws.receive())
+        return replies[0]
+
+    assert first_reply("https://evil.example")["code"] == 4401
+    assert "pong" in first_reply("http://127.0.0.1:3005")["text"]  # the admin portal
+    assert "pong" in first_reply("http://testserver")["text"]  # the backend itself

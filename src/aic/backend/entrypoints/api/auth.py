@@ -7,7 +7,8 @@
 3. the ``access_token`` query parameter, only on WebSocket handshakes and ``text/event-stream``
    requests, because browsers cannot set headers there (URLs end up in logs and histories:
    use a fresh short-lived access token, never the service key, in a URL);
-4. the ``aic_session`` cookie of a portal session.
+4. the ``aic_session`` cookie of a portal session (on a WebSocket handshake, only from the
+   backend's own origin or one of ``AIC_CORS_ORIGINS``: cross-site WebSocket hijacking).
 
 Presented credentials that are wrong answer 401 (a client must learn its token died); a stale
 session cookie is ignored instead, so a visitor with an old cookie still reaches public pages.
@@ -112,6 +113,18 @@ async def _bearer(services: IdentityServices, token: str) -> Principal:
     )
 
 
+def _cookie_origin_trusted(connection: HTTPConnection) -> bool:
+    """A WebSocket handshake carries cookies from any page that opens it, and neither CORS
+    nor CSRF values apply there: the session cookie counts only from our own origins."""
+    origin = connection.headers.get("origin")
+    if connection.scope["type"] != "websocket" or origin is None:
+        return True
+    if origin.partition("://")[2] == connection.headers.get("host"):
+        return True
+    allowed: list[str] = connection.app.state.container.settings.cors_origin_list
+    return origin.rstrip("/") in allowed
+
+
 def _query_token_allowed(connection: HTTPConnection) -> bool:
     if connection.scope["type"] == "websocket":
         return True
@@ -140,7 +153,7 @@ async def authenticate(connection: HTTPConnection) -> Principal:
     if query_token and _query_token_allowed(connection):
         return await _bearer(services, query_token)
     cookie = connection.cookies.get(SESSION_COOKIE)
-    if cookie:
+    if cookie and _cookie_origin_trusted(connection):
         found = await services.sessions.session_for_cookie(cookie)
         if found is not None:
             return Principal(
@@ -203,6 +216,8 @@ async def _decide(connection: HTTPConnection) -> Principal:
                 "Sign in first: send `Authorization: Bearer <access token>` or the session cookie.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        # Signed in, refused: worth an audit line (a 401 is every visitor's first request).
+        _log.info("access_denied", method=method, route=path, caller=principal.id)
         raise ApiError(
             403,
             "forbidden",
@@ -238,8 +253,8 @@ async def enforce_access(connection: HTTPConnection) -> Principal:
 def authorize(permission: str | None = None) -> Callable[..., Awaitable[Principal]]:
     """The caller of a route, as ``enforce_access`` allowed it.
 
-    ``permission`` names what the route does, for the logs; it decides nothing: the access
-    table in ``aic.security.rbac`` does.
+    ``permission`` names what the route does, for whoever reads the route (and it is kept on
+    the request state); it decides nothing: the access table in ``aic.security.rbac`` does.
     """
 
     async def dependency(
