@@ -82,6 +82,12 @@ class Backend:
     folder: Path
     ready_s: float  # process start until /api/health answered 200
 
+    @property
+    def service_headers(self) -> dict[str, str]:
+        """The service role's credentials: the key this backend generated at start."""
+        key = (self.folder / "data" / "service_api_key").read_text().strip()
+        return {"X-API-Key": key}
+
     def log_lines(self, text: str) -> int:
         """How many lines of the backend's log (warnings and errors) contain ``text``."""
         with self.proc.log_path.open(errors="replace") as lines:

@@ -226,7 +226,7 @@ def _lag_run(backend: Backend, rate: float, seconds: float) -> LagRun:
     warm_up(backend, 5)
     _catch_up(backend, 10.0)
     before = lag_histogram(backend.url)
-    paced = paced_leads(backend.url, rate, seconds)
+    paced = paced_leads(backend.url, rate, seconds, reader_headers=backend.service_headers)
     caught_up_s, behind = _catch_up(backend, 30.0)
     lag = p99(before, lag_histogram(backend.url))
     return LagRun(paced, lag, caught_up_s, behind, backend.log_lines("relay_publish_failed"))

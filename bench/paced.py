@@ -115,7 +115,13 @@ def lagging_streams(database_url: str, head: int) -> int:
 
 
 async def _paced(
-    url: str, rate: float, seconds: float, bound: int, sample_every: int, poll: float
+    url: str,
+    rate: float,
+    seconds: float,
+    bound: int,
+    sample_every: int,
+    poll: float,
+    reader_headers: dict[str, str],
 ) -> Paced:
     run = Paced(rate, seconds, scheduled=max(1, round(rate * seconds)))
     limits = httpx2.Limits(max_connections=bound, max_keepalive_connections=bound)
@@ -125,7 +131,7 @@ async def _paced(
     cpu = time.process_time()
     async with (
         httpx2.AsyncClient(limits=limits, timeout=10.0) as client,
-        httpx2.AsyncClient(limits=readers, timeout=5.0) as reader,
+        httpx2.AsyncClient(limits=readers, timeout=5.0, headers=reader_headers) as reader,
     ):
         begin = time.monotonic()
 
@@ -202,5 +208,7 @@ def paced_leads(
     bound: int = 64,
     sample_every: int = 20,
     poll: float = 0.005,
+    reader_headers: dict[str, str] | None = None,
 ) -> Paced:
-    return asyncio.run(_paced(url, rate, seconds, bound, sample_every, poll))
+    """``reader_headers``: credentials of the polling reads (the lead list is not public)."""
+    return asyncio.run(_paced(url, rate, seconds, bound, sample_every, poll, reader_headers or {}))
