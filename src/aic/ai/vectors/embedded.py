@@ -285,7 +285,7 @@ class EmbeddedVectorIndex:
         conditions = parse_filter(where)
         cache = await self._fresh(collection)
         query = unit_vector(vector, cache.dimensions, "vector")
-        if cache.search_is_bounded:
+        if cache.search_is_bounded(conditions):
             hits = cache.search(query, k, conditions)
         else:
             hits = await asyncio.to_thread(cache.search, query, k, conditions)

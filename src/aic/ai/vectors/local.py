@@ -94,12 +94,14 @@ class LocalCollection:
         """Slots in use, retired ones included (they are dropped by compaction)."""
         return len(self._ids)
 
-    @property
-    def search_is_bounded(self) -> bool:
-        """A search reads at most ``exact_limit`` rows or walks the graph: about a millisecond,
-        fine on the event loop. Otherwise (a large collection whose graph is still being built)
-        it scans every row and belongs on a thread."""
-        return self._graph is not None or len(self._slot_of) <= self._planner.exact_limit
+    def search_is_bounded(self, conditions: Sequence[Condition]) -> bool:
+        """The search reads at most ``exact_limit`` rows or walks the graph: about a
+        millisecond, fine on the event loop. Otherwise (a large collection whose graph is still
+        being built, and no selective filter) it scans every row and belongs on a thread."""
+        with self._lock:
+            if self._graph is not None or len(self._slot_of) <= self._planner.exact_limit:
+                return True
+            return bool(conditions) and len(self._matching(conditions)) <= self._planner.exact_limit
 
     @property
     def graph_ready(self) -> bool:
