@@ -18,6 +18,9 @@ pytestmark = pytest.mark.slow
 
 LEADS = 500
 
+SERVICE_KEY = "aic_sk_crash-test-service-key"
+AS_SERVICE = {"X-API-Key": SERVICE_KEY}
+
 
 async def _capture_all(
     base: str,
@@ -66,7 +69,11 @@ async def _capture_all(
     ]
 )
 def backend_env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
-    env = {"AIC_DATA_DIR": str(tmp_path / "data"), "AIC_LOG_LEVEL": "warning"}
+    env = {
+        "AIC_DATA_DIR": str(tmp_path / "data"),
+        "AIC_LOG_LEVEL": "warning",
+        "AIC_SERVICE_API_KEY": SERVICE_KEY,  # the checks read as the service role
+    }
     if request.param == "sqlite":
         return env
     base: str = request.getfixturevalue("postgres_url")
@@ -128,7 +135,8 @@ def test_every_lead_exists_exactly_once_after_a_crash_and_keyed_retries(
         deadline = time.monotonic() + 90
         total = 0
         while time.monotonic() < deadline:
-            page = httpx2.get(f"{base}/api/leads", params={"search": marker, "limit": 1}).json()
+            query = {"search": marker, "limit": 1}
+            page = httpx2.get(f"{base}/api/leads", params=query, headers=AS_SERVICE).json()
             total = page["total"]
             if total >= LEADS:
                 break
@@ -137,7 +145,8 @@ def test_every_lead_exists_exactly_once_after_a_crash_and_keyed_retries(
         captured: list[str] = []
         after = 0
         while True:
-            feed = httpx2.get(f"{base}/api/events", params={"after": after, "limit": 1000}).json()
+            query = {"after": after, "limit": 1000}
+            feed = httpx2.get(f"{base}/api/events", params=query, headers=AS_SERVICE).json()
             if not feed["events"]:
                 break
             captured += [e["data"]["email"] for e in feed["events"] if e["type"] == "LeadCaptured"]

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from aic.backend.entrypoints.app import create_app
 from aic.backend.settings import BackendSettings
 from tests.integration.api.conftest import eventually
+from tests.support.identity import container
 from tests.support.services import free_ports
 
 
@@ -100,6 +101,7 @@ def test_a_receiver_that_is_down_does_not_hold_up_the_platform(tmp_path: Path) -
         webhook_events="*",
     )
     with TestClient(create_app(settings)) as api:
+        api.headers["X-API-Key"] = container(api).identity.service_key  # saga state: service
         ids = [
             api.post("/api/leads", json={"email": f"d{n}@down.example", "name": "D"}).json()["id"]
             for n in range(3)
