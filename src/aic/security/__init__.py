@@ -1,1 +1,1 @@
-"""Cross-cutting security: headers now; tokens, passwords, roles and rate limits next."""
+"""Cross-cutting security: headers, access tokens, passwords, CSRF, the role table, rate limits."""
