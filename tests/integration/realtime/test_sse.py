@@ -12,7 +12,7 @@ import orjson
 from aic.backend.application.realtime.visibility import LEAD_PERSONAL_FIELDS
 from tests.integration.realtime.clients import SseMessage, SseStream
 from tests.integration.realtime.conftest import Backend
-from tests.integration.realtime.staff import send_notification
+from tests.integration.realtime.staff import send_notification, short_lived_token
 
 T = TypeVar("T")
 STREAM = "/api/events/stream"
@@ -257,3 +257,19 @@ def test_a_last_event_id_that_is_no_position_is_refused_with_422(backend: Backen
     status, error = run(lambda: refused(backend, "", **headers))
     assert status == 422
     assert error["code"] == "invalid_last_event_id"
+
+
+def test_a_stream_ends_when_its_access_token_expires(backend: Backend) -> None:
+    token = short_lived_token(backend.settings, backend.staff, "viewer", 2)
+
+    async def scenario() -> list[SseMessage]:
+        stream = await SseStream.open(
+            backend.port, f"{STREAM}?topics=content", {"Authorization": f"Bearer {token}"}
+        )
+        assert stream.status == 200
+        return await stream.until_end()
+
+    messages = run(scenario)
+    assert messages[-1].comments == [
+        "closed: the access token expired; reconnect with a new one and `after`"
+    ]

@@ -15,7 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.integration.realtime.clients import open_socket, receive_json
 from tests.integration.realtime.conftest import Backend
-from tests.integration.realtime.staff import PASSWORD, send_notification
+from tests.integration.realtime.staff import PASSWORD, send_notification, short_lived_token
 
 T = TypeVar("T")
 WS = "/api/ws"
@@ -235,3 +235,19 @@ def test_unsubscribing_stops_the_events(backend: Backend) -> None:
     unsubscribed, event = run(scenario)
     assert unsubscribed == {"type": "unsubscribed"}
     assert event["data"]["title"] == title  # the lead in between never came
+
+
+def test_a_socket_is_closed_with_4401_when_its_access_token_expires(backend: Backend) -> None:
+    token = short_lived_token(backend.settings, backend.staff, "sales", 2)
+
+    async def scenario() -> tuple[int | None, str | None]:
+        async with open_socket(backend.port, WS, token) as socket:
+            await subscribe(socket, topics=["notifications"])
+            while True:  # heartbeats (every 0.5 s here) until the close
+                try:
+                    await receive_json(socket)
+                except ConnectionClosed as closed:
+                    received = closed.rcvd
+                    return (received.code, received.reason) if received else (None, None)
+
+    assert run(scenario) == (4401, "token_expired")

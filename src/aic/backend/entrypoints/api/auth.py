@@ -65,6 +65,9 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     via: Literal["none", "bearer", "cookie", "api_key"] = "none"
     session_id: str | None = None
+    # When the credential stops being valid (an access token's `exp`, seconds since the
+    # epoch): long-lived connections (realtime streams) end then. None: no fixed end.
+    expires_at: int | None = None
 
     @property
     def actor(self) -> str:
@@ -110,6 +113,7 @@ async def _bearer(services: IdentityServices, token: str) -> Principal:
         roles=claims.roles,
         via="bearer",
         session_id=claims.session_id,
+        expires_at=claims.expires_at,
     )
 
 

@@ -35,9 +35,9 @@ _log = get_logger("aic.realtime")
 GOODBYE_SECONDS = 5.0
 
 SendEvents = Callable[[list[tuple[StoredEvent, Visible]]], Awaitable[None]]
-# Why a subscriber's stream ended: the hub let go (slow, shutdown), the client left, or
-# sending or reading the store failed (logged).
-Ending = CloseReason | Literal["gone", "failed"]
+# Why a subscriber's stream ended: the hub let go (slow, shutdown), the client left, its
+# access token expired, or sending or reading the store failed (logged).
+Ending = CloseReason | Literal["gone", "expired", "failed"]
 
 
 class ClientGone(Exception):
@@ -93,9 +93,11 @@ async def run_subscription(
     send_events: SendEvents,
     send_heartbeat: Callable[[], Awaitable[None]],
     client_gone: Awaitable[object],
+    expires_at: float | None = None,
 ) -> Ending:
     """``pump`` until the hub lets go (even of a client stuck in a send: the send is
-    cancelled), the client leaves, or something fails."""
+    cancelled), the client leaves, its credential expires (``expires_at``, seconds since
+    the epoch), or something fails."""
     tasks: dict[asyncio.Future[object], Ending] = {
         asyncio.ensure_future(
             pump(hub, subscription, audience, heartbeat_seconds, send_events, send_heartbeat)
@@ -103,6 +105,8 @@ async def run_subscription(
         asyncio.ensure_future(subscription.closed()): "failed",
         asyncio.ensure_future(client_gone): "gone",
     }
+    if expires_at is not None:
+        tasks[asyncio.ensure_future(asyncio.sleep(max(0.0, expires_at - time.time())))] = "expired"
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -15,7 +15,6 @@ from aic.asgi.responses import send_json_error
 from aic.backend.application.ports import StoredEvent
 from aic.backend.application.realtime import (
     Audience,
-    CloseReason,
     HubUnavailable,
     RealtimeHub,
     TooManySubscribers,
@@ -28,7 +27,7 @@ from aic.backend.entrypoints.realtime.access import (
     parse_topics,
     subscriber,
 )
-from aic.backend.entrypoints.realtime.pump import GOODBYE_SECONDS, run_subscription
+from aic.backend.entrypoints.realtime.pump import GOODBYE_SECONDS, Ending, run_subscription
 from aic.backend.entrypoints.realtime.wire import EncodedEvents, encoded_events
 from aic.contracts.errors import JSON_ERROR_RESPONSES
 from aic.contracts.streams import SSE_EVENT_SCHEMA
@@ -38,9 +37,10 @@ __all__ = ["EventStream", "router"]
 router = APIRouter(prefix="/api/events", tags=["events"])
 
 _RETRY_MS = 2000  # how long a browser's EventSource waits before it reconnects
-_GOODBYE: dict[CloseReason, bytes] = {
+_GOODBYE: dict[Ending, bytes] = {
     "slow": b": closed: too slow; reconnect with Last-Event-ID to continue\n\n",
     "shutdown": b": closed: the server is restarting; reconnect with Last-Event-ID\n\n",
+    "expired": b": closed: the access token expired; reconnect with a new one and `after`\n\n",
 }
 _HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -66,10 +66,12 @@ class EventStream(Response):
         after: int | None,
         heartbeat_seconds: float,
         encoded: EncodedEvents,
+        expires_at: int | None = None,
     ) -> None:
         super().__init__()
         self._hub = hub
         self._audience = audience
+        self._expires_at = expires_at
         self._after = after
         self._heartbeat = heartbeat_seconds
         self._encoded = encoded
@@ -93,7 +95,7 @@ class EventStream(Response):
 
                 reason = await run_subscription(
                     self._hub, subscription, self._audience, self._heartbeat,
-                    send_events, send_heartbeat, disconnected(),
+                    send_events, send_heartbeat, disconnected(), self._expires_at,
                 )  # fmt: skip
         except TooManySubscribers as exc:
             await send_json_error(send, 503, "too_many_subscribers", f"{exc}; retry later.")
@@ -103,7 +105,7 @@ class EventStream(Response):
             return
         if reason == "gone":
             return
-        goodbye = _GOODBYE.get(reason, b"") if reason != "failed" else b""
+        goodbye = _GOODBYE.get(reason, b"")
         # A client too slow to take even this is given up on after a moment.
         with contextlib.suppress(Exception):
             async with asyncio.timeout(GOODBYE_SECONDS):
@@ -154,6 +156,7 @@ async def stream(
         resume,
         container.settings.realtime_heartbeat_seconds,
         encoded_events(request.app),
+        principal.expires_at,
     )
 
 

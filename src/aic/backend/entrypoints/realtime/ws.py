@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from typing import Any
 
 import orjson
@@ -90,15 +91,28 @@ class _Session:
     async def run(self) -> None:
         """Until the client leaves or the server closes the connection."""
         self._start(self._idle())
-        reader = asyncio.ensure_future(self._read())
-        closed = asyncio.ensure_future(self._closed.wait())
+        tasks = [
+            asyncio.ensure_future(self._read()),
+            asyncio.ensure_future(self._closed.wait()),
+            asyncio.ensure_future(self._expiry()),
+        ]
         try:
-            await asyncio.wait({reader, closed}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (reader, closed):
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(reader, closed, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self._stop_feed()
+
+    async def _expiry(self) -> None:
+        """Close when the access token the connection opened with expires."""
+        expires_at = self._principal.expires_at
+        if expires_at is None:
+            await asyncio.Event().wait()
+            return
+        await asyncio.sleep(max(0.0, expires_at - time.time()))
+        await self._stop_feed()
+        await self._close(CLOSE_UNAUTHENTICATED, "token_expired")
 
     async def _read(self) -> None:
         try:
