@@ -28,30 +28,46 @@ def event_message(event: StoredEvent, visible: Visible) -> dict[str, Any]:
 
 
 class EncodedEvents:
-    """The JSON of recent events, per view: hundreds of subscribers receive the same event
-    at about the same time, and encoding it once per view serves all of them."""
+    """The frames of recent events, per view and transport: hundreds of subscribers receive
+    the same event at about the same time, and encoding it once serves all of them.
 
-    def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._cache: OrderedDict[tuple[uuid.UUID, str], bytes] = OrderedDict()
+    Bounded by size as well as by count: a content draft can weigh 200 kB.
+    """
 
-    def json(self, event: StoredEvent, visible: Visible) -> bytes:
-        key = (event.event_id, visible.view)
-        found = self._cache.get(key)
-        if found is None:
-            found = orjson.dumps(event_message(event, visible))
-            self._cache[key] = found
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return found
+    def __init__(self, max_entries: int = 4096, max_bytes: int = 32 * 2**20) -> None:
+        self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._cache: OrderedDict[tuple[uuid.UUID, str, str], bytes | str] = OrderedDict()
+
+    @property
+    def held_bytes(self) -> int:
+        return self._bytes
 
     def sse_frame(self, event: StoredEvent, visible: Visible) -> bytes:
         """``id`` is the global position: a reconnecting EventSource sends it back."""
-        head = f"id: {event.position}\nevent: {event.type}\ndata: ".encode()
-        return head + self.json(event, visible) + b"\n\n"
+        key = (event.event_id, visible.view, "sse")
+        found = self._cache.get(key)
+        if not isinstance(found, bytes):
+            head = f"id: {event.position}\nevent: {event.type}\ndata: ".encode()
+            found = head + orjson.dumps(event_message(event, visible)) + b"\n\n"
+            self._keep(key, found)
+        return found
 
     def ws_text(self, event: StoredEvent, visible: Visible) -> str:
-        return '{"type":"event","event":' + self.json(event, visible).decode() + "}"
+        key = (event.event_id, visible.view, "ws")
+        found = self._cache.get(key)
+        if not isinstance(found, str):
+            found = orjson.dumps({"type": "event", "event": event_message(event, visible)}).decode()
+            self._keep(key, found)
+        return found
+
+    def _keep(self, key: tuple[uuid.UUID, str, str], frame: bytes | str) -> None:
+        self._cache[key] = frame
+        self._bytes += len(frame)
+        while len(self._cache) > self._max_entries or self._bytes > self._max_bytes:
+            _, dropped = self._cache.popitem(last=False)
+            self._bytes -= len(dropped)
 
 
 def encoded_events(app: Any) -> EncodedEvents:

@@ -142,7 +142,7 @@ class _Session:
 
     async def _subscribe(self, message: Subscribe) -> None:
         try:
-            audience = audience_for(self._principal, message.topics)
+            audience = audience_for(self._principal, message.topics or None)  # []: all
             if message.after is not None:
                 await check_position(self._store, message.after)
         except ApiError as exc:
