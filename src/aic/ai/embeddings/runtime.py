@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -12,7 +12,7 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
-__all__ = ["OnnxSentenceEncoder", "load_tokenizer"]
+__all__ = ["OnnxSentenceEncoder", "load_tokenizer", "open_session"]
 
 # A batch's batch x sequence^2: the size of its attention scores per head, the tensors that
 # grow fastest with length. 8 texts of 256 tokens, 32 of 128, 128 of 64: long texts go in
@@ -31,6 +31,23 @@ def load_tokenizer(tokenizer_file: Path, max_tokens: int) -> Tokenizer:
     return tokenizer
 
 
+def open_session(model_file: Path, threads: int) -> Any:
+    """An onnxruntime CPU session on ``threads`` intra-op threads, all graph optimizations."""
+    import onnxruntime  # type: ignore[import-untyped]
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # idle threads sleep instead of spinning: the event loop shares these CPUs
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3  # errors only, not optimizer notices
+    return onnxruntime.InferenceSession(
+        str(model_file), options, providers=["CPUExecutionProvider"]
+    )
+
+
 class OnnxSentenceEncoder:
     """Synchronous and not thread-safe: one caller at a time (the batcher's thread).
 
@@ -42,19 +59,7 @@ class OnnxSentenceEncoder:
     def __init__(
         self, model_file: Path, tokenizer: Tokenizer, *, threads: int, batch_size: int
     ) -> None:
-        import onnxruntime  # type: ignore[import-untyped]
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # idle threads sleep instead of spinning: the event loop shares these CPUs
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        options.log_severity_level = 3  # errors only, not optimizer notices
-        self._session = onnxruntime.InferenceSession(
-            str(model_file), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = open_session(model_file, threads)
         self._tokenizer = tokenizer
         self._batch_size = batch_size
         self.dimensions = int(self._session.get_outputs()[0].shape[1])
