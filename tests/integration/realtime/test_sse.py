@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+import httpx2
 import orjson
 
 from aic.backend.application.realtime.visibility import LEAD_PERSONAL_FIELDS
@@ -83,21 +84,29 @@ def test_the_access_token_may_come_as_a_query_parameter(backend: Backend) -> Non
 def test_sales_receive_a_captured_lead_whose_event_id_is_its_position(backend: Backend) -> None:
     marker = uuid.uuid4().hex[:10]
 
-    async def scenario() -> SseMessage:
+    async def scenario() -> tuple[SseMessage, str]:
         stream = await subscribe(backend, "sales", "?topics=leads")
         await asyncio.to_thread(backend.capture_lead, marker, 1)
         try:
-            return await until(stream, lead_of(marker))
+            message = await until(stream, lead_of(marker))
+            metrics = await asyncio.to_thread(httpx2.get, f"{backend.url}/metrics")
+            return message, metrics.text
         finally:
             await stream.close()
 
-    message = run(scenario)
+    message, metrics = run(scenario)
+    assert _sample(metrics, 'aic_backend_realtime_subscribers{transport="sse"}') >= 1
+    assert _sample(metrics, 'aic_backend_realtime_events_delivered_total{transport="sse"}') >= 1
     event = message.json()
     assert message.id == str(event["position"])
     assert event["type"] == "LeadCaptured"
     assert event["stream"].startswith("lead-")
     assert event["data"]["email"] == f"lead1@{marker}.example"
     assert {"id", "version", "recorded_at"} <= set(event)
+
+
+def _sample(metrics: str, name: str) -> float:
+    return next(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith(name))
 
 
 def test_each_role_sees_only_what_it_may(backend: Backend) -> None:

@@ -8,6 +8,7 @@ from aic.backend.application.realtime.hub import (
 )
 from aic.backend.application.realtime.subscription import (
     CloseReason,
+    GlobalOrder,
     Subscription,
     SubscriptionClosed,
     UnknownPosition,
@@ -27,6 +28,7 @@ __all__ = [
     "TOPICS",
     "Audience",
     "CloseReason",
+    "GlobalOrder",
     "HubUnavailable",
     "Level",
     "RealtimeHub",

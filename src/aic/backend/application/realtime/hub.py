@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
-from aic.backend.application.ports import EventStore, StoredEvent
-from aic.backend.application.realtime.subscription import Subscription
+from aic.backend.application.ports import StoredEvent
+from aic.backend.application.realtime.subscription import GlobalOrder, Subscription
 from aic.observability.logging import get_logger
 
 __all__ = ["HubUnavailable", "RealtimeHub", "RealtimeObserver", "TooManySubscribers", "Waker"]
@@ -67,7 +67,7 @@ class RealtimeHub:
 
     def __init__(
         self,
-        store: EventStore,
+        store: GlobalOrder,
         *,
         capacity: int = 1000,
         max_subscribers: int = 10_000,

@@ -6,13 +6,21 @@ import asyncio
 from collections import deque
 from collections.abc import Callable, Sequence
 from enum import Enum
-from typing import Literal
+from typing import Literal, Protocol
 
-from aic.backend.application.ports import EventStore, StoredEvent
+from aic.backend.application.ports import StoredEvent
 
-__all__ = ["CloseReason", "Subscription", "SubscriptionClosed", "UnknownPosition"]
+__all__ = ["CloseReason", "GlobalOrder", "Subscription", "SubscriptionClosed", "UnknownPosition"]
 
 CloseReason = Literal["slow", "shutdown"]
+
+
+class GlobalOrder(Protocol):
+    """What realtime reads of the event store: its gap-safe global order (``EventStore``)."""
+
+    async def read_all(self, after: int = 0, limit: int = 500) -> list[StoredEvent]: ...
+
+    async def head_position(self) -> int: ...
 
 
 class SubscriptionClosed(Exception):
@@ -48,7 +56,7 @@ class Subscription:
 
     def __init__(
         self,
-        store: EventStore,
+        store: GlobalOrder,
         attach: Callable[[Subscription], int],
         *,
         label: str,
