@@ -33,7 +33,7 @@ from aic.backend.adapters.sagas.timers import SqlSagaTimers
 from aic.backend.adapters.tracking import SqlTrackingStore
 from aic.backend.adapters.transport.inprocess import InProcessEventTransport
 from aic.backend.adapters.webhooks import WebhookSender
-from aic.backend.application.background import BackgroundLoops, leased, poll_loop
+from aic.backend.application.background import BackgroundLoops, poll_loop
 from aic.backend.application.bus import (
     CommandBus,
     QueryBus,
@@ -41,7 +41,6 @@ from aic.backend.application.bus import (
     metrics_middleware,
     retry_on_conflict,
 )
-from aic.backend.application.consumers import ConsumerGroupWorker
 from aic.backend.application.engagement import EngagementSignals
 from aic.backend.application.handlers import register_aggregate_handlers, utc_now
 from aic.backend.application.health import Dependency, ReadinessCheck
@@ -68,7 +67,9 @@ from aic.backend.wiring import (
     build_query_bus,
     build_transport,
     consumer_name,
+    consumer_worker,
     lease_for,
+    leased_loop,
     migrate_backend,
     projection_metrics,
 )
@@ -196,6 +197,8 @@ async def bootstrap(
             transport,
             SqlCheckpointStore(database),
             lease_for("outbox-relay", settings, redis_client),
+            batch_size=settings.relay_batch_size,
+            renew_every=settings.lease_renew_seconds,
             on_published=lambda _count: realtime.notify(),
         )
         commands = CommandBus(
@@ -291,18 +294,18 @@ async def bootstrap(
 
 def _add_loops(container: BackendContainer) -> None:
     loops, name = container.loops, consumer_name()
+    settings, redis_client, transport = container.settings, container.redis, container.transport
     groups = [f"projection:{p}" for p in container.projections.projections] + ["sagas"]
     if container.webhooks.urls:
         groups.append("webhooks")  # it only queues deliveries: it cannot stall the bus
-        webhooks = ConsumerGroupWorker(
-            container.transport, "webhooks", name, container.webhooks.handle
-        )
+        webhooks = consumer_worker(settings, transport, "webhooks", name, container.webhooks.handle)
         loops.add("webhooks", webhooks.run)
         sender = poll_loop("webhook-delivery", container.webhooks.deliver_due, 0.5)
-        lease = lease_for("webhook-delivery", container.settings, container.redis)
-        loops.add("webhook-delivery", leased(lease, sender))
-    if isinstance(container.transport, InProcessEventTransport):
-        container.transport.expect_groups(groups)
+        loops.add(
+            "webhook-delivery", leased_loop("webhook-delivery", sender, settings, redis_client)
+        )
+    if isinstance(transport, InProcessEventTransport):
+        transport.expect_groups(groups)
     loops.add("outbox-relay", container.relay.run)
     for projection in container.projections.projections:
 
@@ -312,23 +315,19 @@ def _add_loops(container: BackendContainer) -> None:
         async def handle_batch(events: list[StoredEvent], projection: str = projection) -> None:
             await container.projections.handle_batch(projection, events)
 
-        worker = ConsumerGroupWorker(
-            container.transport,
-            f"projection:{projection}",
-            name,
-            handle,
-            batch_handler=handle_batch,
-        )
-        loops.add(f"projection:{projection}", worker.run)
-    sagas = ConsumerGroupWorker(container.transport, "sagas", name, container.sagas.handle_event)
+        group = f"projection:{projection}"
+        worker = consumer_worker(settings, transport, group, name, handle, handle_batch)
+        loops.add(group, worker.run)
+    sagas = consumer_worker(settings, transport, "sagas", name, container.sagas.handle_event)
     loops.add("sagas", sagas.run)
-    settings, redis_client = container.settings, container.redis
     timer = poll_loop("saga-timer", container.sagas.run_due, 1.0, container.sagas.wake)
-    loops.add("saga-timer", leased(lease_for("saga-timer", settings, redis_client), timer))
+    loops.add("saga-timer", leased_loop("saga-timer", timer, settings, redis_client))
     scheduler = PublicationScheduler(container.content, container.sagas, utc_now)
     publisher = poll_loop("publication-scheduler", scheduler.run_once, 5.0)
-    lease = lease_for("publication-scheduler", settings, redis_client)
-    loops.add("publication-scheduler", leased(lease, publisher))
+    loops.add(
+        "publication-scheduler",
+        leased_loop("publication-scheduler", publisher, settings, redis_client),
+    )
     signals = EngagementSignals(container.tracking, container.commands, timedelta(minutes=10))
     loops.add(
         "engagement-signals",

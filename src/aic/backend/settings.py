@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from aic.settings import CommonSettings, rate_limit_text
 
@@ -85,6 +85,80 @@ class BackendSettings(CommonSettings):
     health_timeout_seconds: float = Field(
         default=2.0, gt=0, le=30, description="Time limit of each readiness probe."
     )
+    event_batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=10_000,
+        description="Events a consumer (a projection, the sagas, the webhook queue) reads and "
+        "handles per batch.",
+    )
+    event_block_ms: int = Field(
+        default=1000,
+        ge=1,
+        le=60_000,
+        description="Longest a consumer's read waits for new events before it reads again.",
+    )
+    event_claim_idle_ms: int = Field(
+        default=30_000,
+        ge=100,
+        le=86_400_000,
+        description="An event delivered to a consumer and not acknowledged for this long goes "
+        "to another consumer of its group; keep it above the longest a batch takes.",
+    )
+    event_max_deliveries: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Deliveries of an event to a group before it goes to the group's dead "
+        "letters instead.",
+    )
+    event_dead_letters_kept: int = Field(
+        default=10_000,
+        ge=10,
+        le=10_000_000,
+        description="Dead letters kept per consumer group (the oldest go first).",
+    )
+    event_stream_maxlen: int = Field(
+        default=1_000_000,
+        ge=1000,
+        le=1_000_000_000,
+        description="Events the Redis stream holds at most: when the slowest consumer group is "
+        "this far behind, the relay waits (the events wait in the event store).",
+    )
+    event_stream_trim_every: int = Field(
+        default=1000,
+        ge=1,
+        le=1_000_000,
+        description="The Redis stream drops what every group has acknowledged after this many "
+        "published events.",
+    )
+    event_buffer_size: int = Field(
+        default=10_000,
+        ge=100,
+        le=10_000_000,
+        description="Events the in-process transport keeps (unread or unacknowledged by some "
+        "group) when Redis is not configured; when full, the relay waits.",
+    )
+    relay_batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=10_000,
+        description="Events the outbox relay reads from the event store and publishes at once.",
+    )
+    lease_ttl_seconds: float = Field(
+        default=10.0,
+        ge=1,
+        le=300,
+        description="A Redis lease (outbox relay, saga timer, schedulers) not renewed for this "
+        "long is free for another replica to take.",
+    )
+    lease_renew_seconds: float = Field(
+        default=3.0,
+        ge=0.1,
+        le=150,
+        description="How often a lease holder renews its lease and others try to take it; at "
+        "most half of `AIC_LEASE_TTL_SECONDS` (a third is advised).",
+    )
     background_loops: str = Field(
         default="all",
         description="Background work this API process runs besides HTTP: `all`, `none`, or "
@@ -142,6 +216,15 @@ class BackendSettings(CommonSettings):
         description="Mark the session cookies `Secure` (HTTPS only); unset: when the backend "
         "serves TLS itself (set `true` behind a TLS-terminating proxy).",
     )
+
+    @model_validator(mode="after")
+    def _lease_renewed_in_time(self) -> BackendSettings:
+        if self.lease_renew_seconds * 2 > self.lease_ttl_seconds:
+            raise ValueError(
+                "AIC_LEASE_RENEW_SECONDS must be at most half of AIC_LEASE_TTL_SECONDS, or a "
+                "holder loses its lease between two renewals"
+            )
+        return self
 
     @field_validator("database_url")
     @classmethod

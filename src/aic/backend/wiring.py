@@ -19,7 +19,9 @@ from aic.backend.adapters.readmodels.people import SqlNotificationReadModel
 from aic.backend.adapters.transport.inprocess import InProcessEventTransport
 from aic.backend.adapters.transport.redis_streams import RedisStreamsEventTransport
 from aic.backend.application import queries as q
+from aic.backend.application.background import Loop, leased
 from aic.backend.application.bus import QueryBus
+from aic.backend.application.consumers import BatchHandler, ConsumerGroupWorker, EventHandler
 from aic.backend.application.ports import EventTransport, Lease, StoredEvent
 from aic.backend.settings import BackendSettings
 from aic.storage import MigrationSet, migrate
@@ -29,7 +31,9 @@ __all__ = [
     "build_query_bus",
     "build_transport",
     "consumer_name",
+    "consumer_worker",
     "lease_for",
+    "leased_loop",
     "migrate_backend",
     "projection_metrics",
 ]
@@ -73,9 +77,50 @@ def build_transport(
     settings: BackendSettings, redis_client: redis_async.Redis | None
 ) -> EventTransport:
     if redis_client is None or settings.redis_url is None:
-        return InProcessEventTransport()
+        return InProcessEventTransport(
+            max_buffered=settings.event_buffer_size,
+            visibility_timeout_ms=settings.event_claim_idle_ms,
+            max_deliveries=settings.event_max_deliveries,
+            max_dead=settings.event_dead_letters_kept,
+        )
     # A client of its own: blocking reads hold connections, and it decodes replies.
-    return RedisStreamsEventTransport.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    return RedisStreamsEventTransport.from_url(
+        settings.redis_url,
+        prefix=settings.redis_prefix,
+        maxlen=settings.event_stream_maxlen,
+        trim_every=settings.event_stream_trim_every,
+        claim_idle_ms=settings.event_claim_idle_ms,
+        max_deliveries=settings.event_max_deliveries,
+        dead_maxlen=settings.event_dead_letters_kept,
+    )
+
+
+def consumer_worker(
+    settings: BackendSettings,
+    transport: EventTransport,
+    group: str,
+    consumer: str,
+    handler: EventHandler,
+    batch_handler: BatchHandler | None = None,
+) -> ConsumerGroupWorker:
+    """A member of ``group`` reading batches of the configured size and wait."""
+    return ConsumerGroupWorker(
+        transport,
+        group,
+        consumer,
+        handler,
+        count=settings.event_batch_size,
+        block_ms=settings.event_block_ms,
+        batch_handler=batch_handler,
+    )
+
+
+def leased_loop(
+    name: str, loop: Loop, settings: BackendSettings, redis_client: redis_async.Redis | None
+) -> Loop:
+    """``loop`` run by one replica at a time, under the lease ``name``."""
+    lease = lease_for(name, settings, redis_client)
+    return leased(lease, loop, retry=settings.lease_renew_seconds)
 
 
 def lease_for(
@@ -83,7 +128,8 @@ def lease_for(
 ) -> Lease:
     """Redis when configured; else the database's advisory lock; else a file lock."""
     if redis_client is not None:
-        return RedisLease(redis_client, name, prefix=settings.redis_prefix)
+        ttl_ms = round(settings.lease_ttl_seconds * 1000)
+        return RedisLease(redis_client, name, ttl_ms=ttl_ms, prefix=settings.redis_prefix)
     if settings.sqlite_path is None:
         return PostgresAdvisoryLease(settings.resolved_database_url, name)
     return FileLease(Path(settings.data_dir) / f"{name}.lease")
