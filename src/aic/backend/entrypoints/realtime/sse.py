@@ -54,8 +54,8 @@ def _body(chunk: bytes, more: bool = True) -> Message:
 
 
 class EventStream(Response):
-    """The streaming response: subscribes as it starts, ends when the client leaves or the
-    hub lets go of it (too slow, shutdown), and always unsubscribes."""
+    """The streaming response: subscribes as it starts; ends when the client leaves, the hub
+    lets go of it (too slow, shutdown) or the access token expires; always unsubscribes."""
 
     media_type = "text/event-stream"
 

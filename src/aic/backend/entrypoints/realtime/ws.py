@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 import orjson
@@ -41,12 +42,14 @@ from aic.backend.entrypoints.realtime.ws_messages import (
     error_message,
     parse_client_message,
 )
+from aic.observability.logging import get_logger
 
 __all__ = ["close_refused_websocket", "router"]
 
 router = APIRouter()
 
 _HEARTBEAT = '{"type":"heartbeat"}'
+_log = get_logger("aic.realtime")
 
 
 @router.websocket("/api/ws")
@@ -57,7 +60,7 @@ async def realtime_socket(websocket: WebSocket) -> None:
         # Accepted first, so that a browser sees the code (a refused handshake shows none).
         await websocket.accept()
         code = CLOSE_UNAUTHENTICATED if exc.status_code == 401 else CLOSE_FORBIDDEN
-        await websocket.close(code, exc.message[:120])
+        await websocket.close(code, exc.code)
         return
     await websocket.accept()
     await _Session(websocket, principal).run()
@@ -124,6 +127,8 @@ class _Session:
                 await self._handle(text if text is not None else message.get("bytes") or b"")
         except ClientGone:
             return
+        except Exception as exc:  # never expected: end this connection, say why in the log
+            _log.warning("realtime_socket_failed", error=repr(exc))
 
     async def _handle(self, text: str | bytes) -> None:
         try:
@@ -213,7 +218,7 @@ class _Session:
         finally:
             self._closed.set()
 
-    def _start(self, work: Any) -> None:
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
         self._feed = asyncio.ensure_future(work)
 
     async def _stop_feed(self) -> None:
