@@ -14,6 +14,7 @@ re-scores them exactly. Until the graph is built (in a background thread), searc
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -79,6 +80,10 @@ class LocalCollection:
         self._postings: dict[str, dict[TypedValue, set[int]]] = {}
         # Sorted slot arrays of postings, made when a filter needs them, dropped on change.
         self._posting_arrays: dict[tuple[str, TypedValue], Slots] = {}
+        # The rows of recent selective filters, contiguous: scanning them is ~10x faster than
+        # gathering them from the whole matrix (ADR 0011). Any write empties it.
+        self._filtered_rows: OrderedDict[frozenset[Condition], tuple[Slots, Matrix]] = OrderedDict()
+        self._filtered_rows_size = 0
         self._graph: HnswGraph | None = None
         self._graph_generation = 0  # bumped when slots are renumbered: stale builds are dropped
         self._building = False
@@ -113,6 +118,8 @@ class LocalCollection:
     ) -> None:
         """Upserts (id, unit vector, payload) and deletions (id, None, None), in order."""
         with self._lock:
+            self._filtered_rows.clear()
+            self._filtered_rows_size = 0
             retired: list[int] = []
             added: list[int] = []
             for point_id, vector, payload in changes:
@@ -284,15 +291,32 @@ class LocalCollection:
             if not self._slot_of:
                 return []
             if conditions:
+                cached = self._filtered_rows.get(frozenset(conditions))
+                if cached is not None:
+                    self._filtered_rows.move_to_end(frozenset(conditions))
+                    return self._top(similarities(cached[1], query), cached[0], k)
                 candidates = self._matching(conditions)
                 if len(candidates) == 0:
                     return []
                 if self._graph is None or len(candidates) <= self._planner.exact_limit:
-                    return self._exact(query, k, candidates)
+                    rows = self._keep_rows(frozenset(conditions), candidates)
+                    return self._top(similarities(rows, query), candidates, k)
                 return self._graph_search(query, k, candidates)
             if self._graph is None or len(self._slot_of) <= self._planner.exact_limit:
                 return self._exact(query, k, None if len(self._slot_of) == size else self._live())
             return self._graph_search(query, k, None)
+
+    def _keep_rows(self, conditions: frozenset[Condition], slots: Slots) -> Matrix:
+        """The rows of ``slots`` as one array, kept while they fit in half the collection."""
+        rows: Matrix = self._vectors[slots]
+        budget = len(self._slot_of) // 2
+        if len(slots) <= budget:
+            self._filtered_rows[conditions] = (slots, rows)
+            self._filtered_rows_size += len(slots)
+            while self._filtered_rows_size > budget:
+                _, (dropped, _) = self._filtered_rows.popitem(last=False)
+                self._filtered_rows_size -= len(dropped)
+        return rows
 
     def _exact(self, query: Matrix, k: int, slots: Slots | None) -> list[Hit]:
         if slots is None:
