@@ -19,7 +19,7 @@ from aic.observability.correlation import (
     set_correlation_id,
     valid_correlation_id,
 )
-from aic.observability.logging import configure_logging
+from aic.observability.logging import configure_logging, get_logger
 from aic.settings import CommonSettings
 
 
@@ -116,3 +116,26 @@ def test_log_lines_are_json_with_service_level_event_and_correlation_id(
         "pid": None,
         "duration_ms": None,
     }
+
+
+def test_a_logger_made_before_logging_is_configured_follows_the_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    early = get_logger("aic.early", part="relay")  # as module-level loggers are, at import
+    stream = io.StringIO()
+    monkeypatch.setattr("sys.stdout", stream)
+    configure_logging("backend", "info", "json")
+    try:
+        early.info("published", count=3)
+        early.bind(batch=7).warning("slow")
+        early.debug("hidden below the level")
+    finally:
+        logging.getLogger().handlers.clear()
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [(line["event"], line["level"]) for line in lines] == [
+        ("published", "info"),
+        ("slow", "warning"),
+    ]
+    assert lines[0]["logger"] == "aic.early" and lines[0]["part"] == "relay"
+    assert lines[0]["count"] == 3 and lines[0]["service"] == "backend"
+    assert lines[1]["batch"] == 7

@@ -65,6 +65,8 @@ def configure_logging(service: str, level: str = "info", fmt: str = "json") -> N
     # Our own middleware writes one access line per request, with the route template.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("httpx2").setLevel(logging.WARNING)
+    global _generation
+    _generation += 1
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -74,5 +76,33 @@ def configure_logging(service: str, level: str = "info", fmt: str = "json") -> N
 
 
 def get_logger(name: str, **bound: Any) -> Any:
-    """A structlog logger bound to ``logger=name`` and ``bound``."""
-    return structlog.get_logger(name).bind(logger=name, **bound)
+    """A structlog logger bound to ``logger=name`` and ``bound``.
+
+    Module-level loggers are made at import, before ``configure_logging``: the logger is
+    resolved again after each configuration, so they log in the configured format too.
+    """
+    return _ConfiguredLogger({"logger": name, **bound})
+
+
+_generation = 0  # bumped by configure_logging: loggers resolved before it are stale
+
+
+class _ConfiguredLogger:
+    """A bound logger resolved from structlog's configuration in force when it logs."""
+
+    __slots__ = ("_resolved", "_values")
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+        self._resolved: tuple[int, Any] | None = None
+
+    def _logger(self) -> Any:
+        if self._resolved is None or self._resolved[0] != _generation:
+            self._resolved = (_generation, structlog.get_logger().bind(**self._values))
+        return self._resolved[1]
+
+    def bind(self, **values: Any) -> _ConfiguredLogger:
+        return _ConfiguredLogger(self._values | values)
+
+    def __getattr__(self, method: str) -> Any:  # info, warning, error, exception, debug ...
+        return getattr(self._logger(), method)
