@@ -24,6 +24,7 @@ from aic.backend.adapters.transport import RedisStreamsEventTransport
 from aic.backend.application.consumers import ConsumerGroupWorker
 from aic.backend.application.ports import EventStore, Lease, NewEvent, StoredEvent
 from aic.backend.application.relay import OutboxRelay
+from aic.storage import migrate
 from tests.support.ledger import Ledger
 from tests.support.memory_checkpoints import MemoryCheckpointStore
 from tests.support.memory_event_store import MemoryEventStore
@@ -55,7 +56,7 @@ def open_event_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFac
         if url is None:
             store = MemoryEventStore()
         else:
-            await eventstore.migrate(url, [eventstore.EVENT_STORE_MIGRATIONS])
+            await migrate(url, [eventstore.EVENT_STORE_MIGRATIONS])
             store = await eventstore.open_event_store(url)
         try:
             yield store

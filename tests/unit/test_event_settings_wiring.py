@@ -25,6 +25,7 @@ TUNED = {
     "AIC_EVENT_STREAM_MAXLEN": "50000",
     "AIC_EVENT_STREAM_TRIM_EVERY": "77",
     "AIC_EVENT_BUFFER_SIZE": "2000",
+    "AIC_EVENT_CONSUMER_TTL_MS": "6000",
     "AIC_RELAY_BATCH_SIZE": "42",
     "AIC_LEASE_TTL_SECONDS": "12.5",
     "AIC_LEASE_RENEW_SECONDS": "2.5",
@@ -52,7 +53,7 @@ def test_the_in_process_transport_takes_its_buffer_claim_and_delivery_limits_fro
     assert transport._max_dead == 321
 
 
-def test_the_redis_transport_takes_its_stream_and_claim_limits_from_settings(
+def test_the_redis_transport_takes_its_stream_claim_and_liveness_limits_from_settings(
     settings: BackendSettings,
 ) -> None:
     redis_settings = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
@@ -64,6 +65,7 @@ def test_the_redis_transport_takes_its_stream_and_claim_limits_from_settings(
     assert transport._claim_idle_ms == 4500
     assert transport._max_deliveries == 9
     assert transport._dead_maxlen == 321
+    assert transport._liveness.ttl_ms == 6000
 
 
 def test_a_redis_lease_lives_for_the_configured_ttl(settings: BackendSettings) -> None:
@@ -113,6 +115,7 @@ def test_a_lease_renewed_less_often_than_half_its_ttl_is_refused(
         ("AIC_EVENT_CLAIM_IDLE_MS", "10"),
         ("AIC_EVENT_STREAM_MAXLEN", "10"),
         ("AIC_EVENT_BATCH_SIZE", "0"),
+        ("AIC_EVENT_CONSUMER_TTL_MS", "100"),
     ],
 )
 def test_transport_settings_out_of_range_are_refused(

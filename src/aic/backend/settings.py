@@ -139,6 +139,13 @@ class BackendSettings(CommonSettings):
         description="Events the in-process transport keeps (unread or unacknowledged by some "
         "group) when Redis is not configured; when full, the relay waits.",
     )
+    event_consumer_ttl_ms: int = Field(
+        default=10_000,
+        ge=1000,
+        le=300_000,
+        description="A consumer renews its liveness in Redis at a third of this; one silent this "
+        "long counts as gone and its unacknowledged events go to the others at once.",
+    )
     relay_batch_size: int = Field(
         default=500,
         ge=1,

@@ -57,7 +57,12 @@ async def migrate_backend(settings: BackendSettings) -> list[str]:
 
 
 def consumer_name() -> str:
-    """Unique per process: a consumer group member's name."""
+    """Unique per process: a consumer group member's name.
+
+    A process restarted in a container usually keeps both (the pod's hostname, pid 1), so it
+    first takes back what it had pending; on a host, its predecessor's pid is gone, which
+    the Redis transport notices at once (``ConsumerLiveness``).
+    """
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -92,6 +97,7 @@ def build_transport(
         claim_idle_ms=settings.event_claim_idle_ms,
         max_deliveries=settings.event_max_deliveries,
         dead_maxlen=settings.event_dead_letters_kept,
+        consumer_ttl_ms=settings.event_consumer_ttl_ms,
     )
 
 

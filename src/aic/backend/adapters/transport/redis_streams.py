@@ -17,6 +17,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT, FieldT
 
 from aic.backend.adapters.transport.codec import DeadLetter, decode_event, encode_event
+from aic.backend.adapters.transport.redis_consumers import (
+    Adopted,
+    ConsumerLiveness,
+    adopt_pending,
+)
 from aic.backend.application.ports import Delivery, StoredEvent
 from aic.observability.logging import get_logger
 
@@ -32,10 +37,15 @@ def _text(value: Any) -> str:
 class RedisStreamsEventTransport:
     """Events on the stream ``{prefix}events``; each group reads it with XREADGROUP.
 
-    Reclaim: a read first takes, with XAUTOCLAIM, messages of the group idle (delivered,
-    not acknowledged) for ``claim_idle_ms``. A message that would be delivered more than
-    ``max_deliveries`` times is written to ``{stream}:dead:{group}`` with the reason and
-    acknowledged instead (dead streams keep about ``dead_maxlen`` entries).
+    Reclaim: a read first adopts what consumers that are gone left pending: its own name's
+    entries from before a restart (a container keeps its hostname and pid), then those of
+    consumers whose liveness key (``ConsumerLiveness``, renewed at a third of
+    ``consumer_ttl_ms``) has expired or whose process on this machine has exited. It looks
+    at its group's consumers on its first read and then every ``consumer_ttl_ms / 2``. Then
+    it takes, with XAUTOCLAIM, messages of the group idle (delivered, not acknowledged) for
+    ``claim_idle_ms``: those of a consumer alive but stuck. A message that would be
+    delivered more than ``max_deliveries`` times is written to ``{stream}:dead:{group}``
+    with the reason and acknowledged instead (dead streams keep about ``dead_maxlen``).
 
     Trimming: every ``trim_every`` published events the stream is trimmed (XTRIM MINID) up
     to the oldest message some group has not read or not acknowledged, so no group ever
@@ -57,6 +67,7 @@ class RedisStreamsEventTransport:
         claim_idle_ms: int = 30_000,
         max_deliveries: int = 5,
         dead_maxlen: int = 100_000,
+        consumer_ttl_ms: int = 10_000,
         backpressure_poll: float = 0.5,
     ) -> None:
         if client.connection_pool.connection_kwargs.get("protocol") not in (None, 2, "2"):
@@ -69,6 +80,11 @@ class RedisStreamsEventTransport:
         self._max_deliveries = max_deliveries
         self._dead_maxlen = dead_maxlen
         self._backpressure_poll = backpressure_poll
+        self._consumer_ttl_ms = consumer_ttl_ms
+        self._liveness = ConsumerLiveness(client, self.key, consumer_ttl_ms)
+        self._adopt_due: dict[str, float] = {}  # next look for gone consumers, per group
+        self._started: set[tuple[str, str]] = set()  # (group, consumer) read since start
+        self._own_backlog: set[tuple[str, str]] = set()  # pending from a previous run
         self._groups: set[str] = set()
         self._claim_from: dict[str, str] = {}  # XAUTOCLAIM cursor per group
         self._claim_idle_until: dict[str, float] = {}  # skip scans right after an empty one
@@ -160,6 +176,7 @@ class RedisStreamsEventTransport:
         await self._redis.ping()
 
     async def close(self) -> None:
+        await self._liveness.close()
         await self._redis.aclose()
 
     async def _read(self, group: str, consumer: str, count: int, block_ms: int) -> list[Delivery]:
@@ -171,7 +188,9 @@ class RedisStreamsEventTransport:
                 if "BUSYGROUP" not in str(exc):
                     raise
             self._groups.add(group)
-        deliveries = await self._reclaim(group, consumer, count)
+        deliveries = await self._adopt(group, consumer, count)
+        if len(deliveries) < count:
+            deliveries += await self._reclaim(group, consumer, count - len(deliveries))
         if len(deliveries) < count:
             block = None if deliveries or block_ms <= 0 else block_ms
             reply: Any = await self._redis.xreadgroup(
@@ -216,11 +235,53 @@ class RedisStreamsEventTransport:
             for message_id, _ in claimed:
                 pipe.xpending_range(self.key, group, message_id, message_id, 1)
             counts = await pipe.execute()
+        taken = [
+            (message_id, int(pending[0]["times_delivered"]), fields)
+            for (message_id, fields), pending in zip(claimed, counts, strict=True)
+            if pending  # not acknowledged after all by its late first consumer
+        ]
+        return await self._deliveries(group, consumer, taken)
+
+    async def _adopt(self, group: str, consumer: str, count: int) -> list[Delivery]:
+        """Take over at once what consumers that are gone left pending in the group."""
+        first = (group, consumer) not in self._started
+        now = time.monotonic()
+        if not first and now < self._adopt_due.get(group, 0.0):
+            return []
+        await self._liveness.register(consumer)
+        self._started.add((group, consumer))
+        self._adopt_due[group] = now + self._consumer_ttl_ms / 2000
+        infos: Any = await self._redis.xinfo_consumers(self.key, group)
+        others = [_text(info["name"]) for info in infos]
+        if first and consumer in others:  # ours from before a restart under the same name
+            self._own_backlog.add((group, consumer))
+        gone = await self._liveness.gone([name for name in others if name != consumer])
+        if (group, consumer) in self._own_backlog:
+            gone.insert(0, consumer)
+        adopted: list[Adopted] = []
+        for name in gone:
+            if len(adopted) >= count:
+                self._adopt_due[group] = 0.0  # the others on the next read
+                break
+            entries, more = await adopt_pending(
+                self._redis, self.key, group, name, consumer, count - len(adopted)
+            )
+            if entries:
+                _log.info("pending_messages_adopted", group=group, gone=name, count=len(entries))
+            adopted += entries
+            if name == consumer and not more:
+                self._own_backlog.discard((group, consumer))
+            if more:
+                self._adopt_due[group] = 0.0  # the rest on the next read
+                break
+        return await self._deliveries(group, consumer, adopted)
+
+    async def _deliveries(
+        self, group: str, consumer: str, taken: list[tuple[str, int, Any]]
+    ) -> list[Delivery]:
+        """Claimed messages as deliveries; those delivered too often go to the dead letters."""
         deliveries: list[Delivery] = []
-        for (message_id, fields), pending in zip(claimed, counts, strict=True):
-            if not pending:
-                continue  # acknowledged after all, by its late first consumer
-            times = int(pending[0]["times_delivered"])
+        for message_id, times, fields in taken:
             if times > self._max_deliveries:
                 reason = f"not acknowledged after {times - 1} deliveries"
                 await self._bury(group, consumer, message_id, fields["event"], times - 1, reason)
