@@ -16,9 +16,11 @@ import orjson
 import pytest
 from websockets.asyncio.client import ClientConnection
 
+from aic.backend.settings import BackendSettings
 from tests.integration.realtime.clients import SseStream, open_socket, receive_json
 from tests.integration.realtime.conftest import Backend, database_options, launch
 from tests.integration.realtime.staff import JWT_SECRET, create_staff
+from tests.support.services import free_ports
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -40,9 +42,6 @@ class Received:
 def replicas(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Backend, Backend]]:
-    from aic.backend.settings import BackendSettings
-    from tests.support.services import free_ports
-
     folder = tmp_path_factory.mktemp("fanout")
     settings = BackendSettings(
         data_dir=folder / "data",
