@@ -12,32 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from psycopg import sql
 
 from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, open_event_store
 from aic.backend.application.ports import EventMetadata, NewEvent
 from aic.storage import migrate
 from aic.storage.files import connect_sqlite
 from bench.harness import Result, benchmark
+from bench.pgtemp import temp_database
 
 __all__ = ["eventstore_appends"]
 
-ADMIN_URL = os.environ.get(
-    "AIC_BENCH_POSTGRES_URL",
-    os.environ.get("AIC_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
-)
 _GOAL = 0.7  # x raw INSERT, at 8 writers
 _RAW_TABLE = """CREATE TABLE raw_events (
     position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream_id text NOT NULL,
@@ -152,20 +146,6 @@ async def _sqlite_raw_rate(path: Path, writers: int, seconds: float) -> float:
         thread.shutdown()
 
 
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    name = f"aic_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            address, _, query = ADMIN_URL.partition("?")
-            yield f"{address.rpartition('/')[0]}/{name}" + (f"?{query}" if query else "")
-        finally:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
 def _empty_postgres(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("TRUNCATE events, raw_events")
@@ -241,7 +221,7 @@ def _rows(
 
 
 async def _postgres(smoke: bool, rounds: int, seconds: float) -> list[Result]:
-    with _postgres_database() as url:
+    with temp_database() as url:
         await migrate(url, [EVENT_STORE_MIGRATIONS])
         with psycopg.connect(url, autocommit=True) as connection:
             connection.execute(_RAW_TABLE)
