@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
+import qdrant_client
 
 from aic.ai.settings import AISettings
 from aic.ai.vectors.embedded import EmbeddedVectorIndex
@@ -29,12 +29,21 @@ def test_the_embedded_index_is_the_default(tmp_path: Path) -> None:
     assert isinstance(index, EmbeddedVectorIndex)
 
 
-def test_a_qdrant_url_selects_qdrant(tmp_path: Path) -> None:
+def test_a_qdrant_url_selects_qdrant_with_its_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[dict[str, Any]] = []
+
+    class Client:  # the real one checks the server's version in a thread at once
+        def __init__(self, **options: Any) -> None:
+            made.append(options)
+
+    monkeypatch.setattr(qdrant_client, "AsyncQdrantClient", Client)
     chosen = settings(tmp_path, qdrant_url="https://qdrant.internal:6333", qdrant_api_key="k")
     assert vector_index_kind(chosen) == "qdrant"
     index = open_vector_index(chosen, NoDatabase())  # type: ignore[arg-type]
     assert isinstance(index, QdrantVectorIndex)
-    asyncio.run(index.close())
+    assert made == [{"url": "https://qdrant.internal:6333", "api_key": "k"}]
 
 
 def test_the_embedded_index_can_be_kept_although_a_qdrant_url_is_set(tmp_path: Path) -> None:
