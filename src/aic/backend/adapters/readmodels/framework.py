@@ -111,30 +111,33 @@ class ProjectionEngine:
             if events:
                 await self._passed(name, events[-1])
             return 0
-        streams: dict[str, list[StoredEvent]] = {}
-        for event in relevant:
-            streams.setdefault(event.stream_id, []).append(event)
         applied_events: list[StoredEvent] = []
         async with self.database.transaction() as tx:
-            for stream_id, stream_events in streams.items():
-                applied = await self._locked_version(tx, name, stream_id)
-                start = applied
-                for event in sorted(stream_events, key=lambda e: e.version):
-                    if event.version <= applied:
-                        continue
-                    batch = [event]
-                    if event.version > applied + 1:
-                        earlier = await self.store.load(stream_id, applied + 1)
-                        batch = [e for e in earlier if e.version <= event.version]
-                    for each in batch:
-                        await projection.apply(tx, each, self.codec.decode(each))
-                        applied_events.append(each)
-                    applied = event.version
-                if applied > start:
+            # Lock every stream's row first, in one global order: two consumers of the group
+            # (replicas) whose batches share streams then wait on each other, never deadlock.
+            versions = {
+                stream_id: await self._locked_version(tx, name, stream_id)
+                for stream_id in sorted({e.stream_id for e in relevant})
+            }
+            start = dict(versions)
+            for event in sorted(relevant, key=lambda e: e.position):
+                applied = versions[event.stream_id]
+                if event.version <= applied:
+                    continue
+                batch = [event]
+                if event.version > applied + 1:
+                    earlier = await self.store.load(event.stream_id, applied + 1)
+                    batch = [e for e in earlier if e.version <= event.version]
+                for each in batch:
+                    await projection.apply(tx, each, self.codec.decode(each))
+                    applied_events.append(each)
+                versions[event.stream_id] = event.version
+            for stream_id, version in versions.items():
+                if version > start[stream_id]:
                     await tx.execute(
                         "UPDATE projection_streams SET version = :v "
                         "WHERE projection = :p AND stream_id = :s",
-                        {"v": applied, "p": name, "s": stream_id},
+                        {"v": version, "p": name, "s": stream_id},
                     )
             if applied_events:
                 last = max(applied_events, key=lambda e: e.position)
