@@ -7,6 +7,7 @@ import json
 from fastapi.testclient import TestClient
 
 from tests.integration.api.conftest import eventually
+from tests.support.identity import invite_and_join
 
 
 def _draft(api: TestClient, slug: str) -> str:
@@ -92,9 +93,8 @@ def test_the_lead_list_status_follows_the_lead(api: TestClient) -> None:
         )
     )
     api.post(f"/api/leads/{lead_id}/route", json={"qualify_threshold": 1, "nurture_threshold": 0})
-    assert (
-        api.post(f"/api/leads/{lead_id}/assign", json={"account_id": "sales-7"}).status_code == 202
-    )
+    _, seller = invite_and_join(api, ["sales"])
+    assert api.post(f"/api/leads/{lead_id}/assign", json={"account_id": seller}).status_code == 202
     eventually(
         lambda: (
             lead_id

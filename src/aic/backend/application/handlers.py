@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from aic.backend.application.bus import CommandBus, CommandContext, CommandResult
 from aic.backend.application.execution import execute
 from aic.backend.application.repository import AggregateRepository
-from aic.backend.domain import accounts, content, content_commands, leads, notifications
+from aic.backend.domain import accounts, content, content_commands, leads, notifications, values
 from aic.backend.domain import lead_commands as leads_commands
 from aic.backend.domain.aggregate import Aggregate
 from aic.backend.domain.content_commands import ContentCommand
@@ -61,6 +61,27 @@ def _handler(
     return run
 
 
+def _assign_handler(
+    repository: AggregateRepository, clock: Clock
+) -> Callable[[Any, CommandContext], Any]:
+    """``AssignLead``: the lead's own rules first (it exists, is open ...), then the assignee,
+    read from its Account stream, so an account registered a moment ago already counts."""
+
+    async def run(command: leads_commands.AssignLead, context: CommandContext) -> CommandResult:
+        now = clock()
+        account_id = values.identifier(command.account_id, "account_id")
+        account = (await repository.load(accounts.Account, account_id)).aggregate
+
+        def decide(lead: leads.Lead | None) -> leads.Lead:
+            decided = leads.handle(lead, command, now)
+            leads.require_assignable(account)
+            return decided
+
+        return await execute(repository, leads.Lead, command.lead_id, decide, context)
+
+    return run
+
+
 def _field(name: str) -> Callable[[Any], str]:
     def read(command: Any) -> str:
         return str(getattr(command, name))
@@ -83,6 +104,12 @@ def register_aggregate_handlers(
             "notification_id",
         ),
     ]
+    special: dict[type[Command], Callable[[Any, CommandContext], Any]] = {
+        leads_commands.AssignLead: _assign_handler(repository, clock)
+    }
     for base, cls, handle, id_field in routes:
         for command_type in _subclasses(base):
-            bus.register(command_type, _handler(repository, cls, handle, _field(id_field), clock))
+            handler = special.get(command_type) or _handler(
+                repository, cls, handle, _field(id_field), clock
+            )
+            bus.register(command_type, handler)

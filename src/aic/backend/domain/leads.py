@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Self
 
 from aic.backend.domain import enrichment, values
-from aic.backend.domain.errors import InvariantViolated, NotFound
+from aic.backend.domain.accounts import Account
+from aic.backend.domain.errors import InvalidValue, InvariantViolated, NotFound
 from aic.backend.domain.lead_commands import (
     ENGAGEMENT_SIGNALS,
     AssignLead,
@@ -34,9 +35,17 @@ from aic.backend.domain.lead_events import (
 from aic.backend.domain.lead_state import STATUSES, LeadState
 from aic.backend.domain.messages import DomainEvent
 
-__all__ = ["SCORE_BELOW_THRESHOLD", "STATUSES", "Lead", "handle"]
+__all__ = [
+    "ASSIGNABLE_ROLES",
+    "SCORE_BELOW_THRESHOLD",
+    "STATUSES",
+    "Lead",
+    "handle",
+    "require_assignable",
+]
 
 SCORE_BELOW_THRESHOLD = "score_below_threshold"  # the reason routing gives when it disqualifies
+ASSIGNABLE_ROLES = ("sales", "admin")  # who may own a lead
 MAX_REASONS = 10
 
 
@@ -54,6 +63,8 @@ class Lead(LeadState):
       the outcome does not change, and stops once a salesperson owns the lead
       (``lead_assigned``): automation never takes a lead away from sales;
     - converting requires an assignee (``lead_not_assigned``): every deal has an owner;
+    - the assignee is an active account with the sales or admin role (``require_assignable``,
+      checked by the application, which loads that account);
     - enrichment and assignment to the current assignee record nothing when nothing changes.
     """
 
@@ -278,6 +289,28 @@ def handle(lead: Lead | None, command: LeadCommand, now: str) -> Lead:
         case _:
             raise TypeError(f"no lead handler for {type(command).__name__}")
     return lead
+
+
+def require_assignable(account: Account) -> None:
+    """Refuse an owner that is not an active account holding a role in ASSIGNABLE_ROLES."""
+    if not account.exists:
+        raise InvalidValue(
+            "assignee_unknown", f"No account {account.id} to assign the lead to.",
+            {"account_id": account.id},
+        )  # fmt: skip
+    if not account.active:
+        raise InvalidValue(
+            "assignee_inactive",
+            f"Account {account.id} is deactivated: assign the lead to an active account.",
+            {"account_id": account.id},
+        )
+    if not account.roles & set(ASSIGNABLE_ROLES):
+        raise InvalidValue(
+            "assignee_not_sales",
+            f"Account {account.id} has neither the sales nor the admin role, so it cannot own "
+            "a lead.",
+            {"account_id": account.id, "roles": sorted(account.roles)},
+        )
 
 
 def _company_size(value: object) -> int | None:

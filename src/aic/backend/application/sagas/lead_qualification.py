@@ -16,10 +16,13 @@ from aic.backend.application.sagas.engine import SagaContext, SagaDefinition, St
 from aic.backend.application.scoring import LeadFacts, LeadScorer
 from aic.backend.application.tracking import TrackingStore
 from aic.backend.domain import lead_commands as lc
+from aic.backend.domain.errors import InvalidValue
 from aic.backend.domain.leads import Lead
 from aic.backend.domain.notifications import SendNotification
+from aic.observability.logging import get_logger
 
 __all__ = [
+    "ASSIGNEE_REFUSALS",
     "SEED_ACTOR",
     "LeadSagaDependencies",
     "lead_qualification_saga",
@@ -27,6 +30,10 @@ __all__ = [
 ]
 
 SEED_ACTOR = "system:seed"  # the demo data's actor: its leads already carry their outcomes
+# Why AssignLead refuses an account (domain.leads.require_assignable)
+ASSIGNEE_REFUSALS = frozenset({"assignee_unknown", "assignee_inactive", "assignee_not_sales"})
+
+_log = get_logger("aic.sagas.lead_qualification")
 
 
 @dataclass(frozen=True)
@@ -60,35 +67,57 @@ def lead_qualification_saga(deps: LeadSagaDependencies) -> SagaDefinition:
         }
 
     async def assign(context: SagaContext) -> Mapping[str, Any]:
+        """A qualified lead goes to an active sales account, or waits unassigned for one."""
         if context.data.get("routing") != "qualified":
             return {"assignee": None}
-        page = await deps.accounts.list_accounts(limit=500)
-        sales = sorted(a.account_id for a in page.items if a.active and "sales" in a.roles)
+        lead = (await deps.repository.load(Lead, _lead_id(context))).aggregate
+        if lead.assignee is not None:  # assigned by hand meanwhile, or by this step before
+            return {"assignee": lead.assignee}
+        sales = await _active_sales(deps.accounts)
         if not sales:
             return {"assignee": None}
-        # The same lead always lands with the same person, whichever replica decides.
+        # The same lead always lands with the same person, whichever replica decides; one
+        # the read model still shows but who left a moment ago is passed over for the next.
         pick = int(hashlib.sha256(_lead_id(context).encode()).hexdigest(), 16) % len(sales)
-        await context.send(lc.AssignLead(lead_id=_lead_id(context), account_id=sales[pick]))
-        return {"assignee": sales[pick]}
+        for candidate in sales[pick:] + sales[:pick]:
+            try:
+                await context.send(lc.AssignLead(lead_id=_lead_id(context), account_id=candidate))
+            except InvalidValue as exc:
+                if exc.code not in ASSIGNEE_REFUSALS:
+                    raise
+                _log.info("lead_assignee_passed_over", account_id=candidate, reason=exc.code)
+                continue
+            return {"assignee": candidate}
+        return {"assignee": None}
 
     async def notify(context: SagaContext) -> Mapping[str, Any]:
         assignee, routing = context.data.get("assignee"), context.data.get("routing")
         if assignee is None and routing != "qualified":
             return {}
         name = context.data.get("name") or context.data.get("email")
+        summary = f"Score {context.data.get('score')}: " + ", ".join(
+            context.data.get("reasons", [])
+        )
+        if assignee:
+            recipient, kind, title, body = (
+                str(assignee), "lead_assigned", f"New qualified lead: {name}", summary,
+            )  # fmt: skip
+        else:  # nobody in sales can take it: it waits in the qualified queue for an admin
+            recipient, kind = "role:admin", "lead_unassigned"
+            title = f"Qualified lead waiting for an owner: {name}"
+            body = f"No active sales account to assign it to. {summary}"
         await context.send(
             SendNotification(
                 notification_id=str(derived_id(context.saga_id, "notify")),
-                recipient=str(assignee) if assignee else "role:sales",
-                kind="lead_assigned" if assignee else "lead_qualified",
-                title=f"New qualified lead: {name}",
-                body=f"Score {context.data.get('score')}: "
-                + ", ".join(context.data.get("reasons", [])),
+                recipient=recipient,
+                kind=kind,
+                title=title,
+                body=body,
                 link=f"/leads/{_lead_id(context)}",
                 subject_id=_lead_id(context),
             )
         )
-        return {"notified": str(assignee or "role:sales")}
+        return {"notified": recipient}
 
     def starts(event: StoredEvent) -> tuple[str, dict[str, Any]] | None:
         if event.metadata.actor == SEED_ACTOR:  # demo leads come with their outcome
@@ -106,6 +135,19 @@ def lead_qualification_saga(deps: LeadSagaDependencies) -> SagaDefinition:
         ),
         {"LeadCaptured": starts},
     )
+
+
+async def _active_sales(accounts: AccountReadModel) -> list[str]:
+    """Every active account with the sales role, in a stable order."""
+    sales: list[str] = []
+    offset = 0
+    for _ in range(100):  # bounded: 50,000 accounts
+        page = await accounts.list_accounts(limit=500, offset=offset)
+        sales += [a.account_id for a in page.items if a.active and "sales" in a.roles]
+        offset += len(page.items)
+        if len(page.items) < 500:
+            break
+    return sorted(sales)
 
 
 def lead_rescoring_saga(deps: LeadSagaDependencies) -> SagaDefinition:
