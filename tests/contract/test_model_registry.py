@@ -224,3 +224,23 @@ async def test_predictions_are_counted_per_model_and_version(
         "aic_ai_model_predict_duration_seconds_count", {"model": "lead-scoring"}
     )
     assert count == 1
+
+
+@pytest.mark.parametrize(
+    ("artifact", "metrics", "description"),
+    [
+        ({**LEADS, "features": ["pricing_views", "\ud800"]}, {}, ""),
+        (LEADS, {"a\x00uc": 0.5}, ""),
+        (LEADS, {"\ud800": 0.5}, ""),
+        (LEADS, {}, "trained on\x00 March data"),
+        (LEADS, {}, "\udc00"),
+    ],
+    ids=["surrogate-feature", "nul-metric", "surrogate-metric", "nul-text", "surrogate-text"],
+)
+async def test_text_no_database_can_store_is_refused(
+    registry: ModelRegistry, artifact: dict[str, Any], metrics: dict[str, float], description: str
+) -> None:
+    with pytest.raises(InvalidModel):
+        await registry.register("lead-scoring", "linear_regression", artifact, metrics, description)
+    with pytest.raises(ModelNotFound):
+        await registry.versions("lead-scoring")

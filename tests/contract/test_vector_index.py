@@ -195,7 +195,7 @@ async def test_an_unknown_collection_is_named_in_the_error(
     assert caught.value.details == {"collection": "nowhere"}
 
 
-@pytest.mark.parametrize("name", ["", "a b", "x" * 65, "../etc", "naïve"])
+@pytest.mark.parametrize("name", ["", "a b", "x" * 65, "../etc", "naïve", "content\n"])
 async def test_a_malformed_collection_name_is_refused(index: VectorIndex, name: str) -> None:
     with pytest.raises(InvalidQuery):
         await index.create_collection(name, DIMS)
@@ -351,6 +351,8 @@ async def test_k_applies_after_the_filter(index: VectorIndex) -> None:
         {"portal": {"nested": 1}},
         {"bad key": "x"},
         {"1st": "x"},
+        {"portal\n": "x"},
+        {"\ud800": "x"},
         {"portal": ["a", None]},
     ],
 )
@@ -422,8 +424,23 @@ async def test_nan_infinite_zero_or_malformed_vectors_are_refused(
         VectorPoint("x" * 257, axis(0)),
         VectorPoint("p", axis(0), {"aic:id": "spoof"}),
         VectorPoint("p", axis(0), {"when": object()}),
+        VectorPoint("nul\x00id", axis(0)),
+        VectorPoint("\ud800", axis(0)),
+        VectorPoint("p", axis(0), {"text": ["ok", "a\x00b"]}),
+        VectorPoint("p", axis(0), {"text": "\udfff"}),
+        VectorPoint("p", axis(0), {"aic:\ud800": 1}),
     ],
-    ids=["empty-id", "long-id", "reserved-key", "not-json"],
+    ids=[
+        "empty-id",
+        "long-id",
+        "reserved-key",
+        "not-json",
+        "nul-id",
+        "surrogate-id",
+        "nul-text",
+        "surrogate-text",
+        "reserved-surrogate-key",
+    ],
 )
 async def test_malformed_ids_and_payloads_are_refused(
     index: VectorIndex, point: VectorPoint
@@ -536,3 +553,15 @@ async def test_a_write_committing_late_is_never_skipped_by_a_reader(
         await writer.close()
         await reader.close()
         await store.close()
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "\ud800"], ids=["nul", "surrogate"])
+async def test_unstorable_ids_to_delete_or_retrieve_are_refused(
+    index: VectorIndex, bad: str
+) -> None:
+    await catalogue(index)
+    with pytest.raises(InvalidPoint):
+        await index.delete("content", ["a", bad])
+    with pytest.raises(InvalidPoint):
+        await index.retrieve("content", [bad])
+    assert (await index.collection_info("content")).count == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,3 +198,22 @@ def test_the_llm_model_list_still_answers_beside_the_registry(client: TestClient
     assert listed.status_code == 200
     assert listed.json()["object"] == "list"
     assert client.get("/v1/models/beside/versions").json()["name"] == "beside"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        r'{"kind": "linear_regression", "artifact": ARTIFACT, "description": "a\u0000b"}',
+        r'{"kind": "linear_regression", "artifact": ARTIFACT, "metrics": {"\ud800": 1.0}}',
+        r'{"kind": "linear_regression", "artifact": {"features": ["\udfff"], "weights": [1]}}',
+    ],
+)
+def test_text_no_database_can_store_gets_a_422_not_a_500(client: TestClient, raw: str) -> None:
+    body = raw.replace("ARTIFACT", json.dumps(LEADS))
+    response = client.post(
+        "/v1/models/unstorable/versions",
+        content=body.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] in {"invalid_model", "validation_error"}

@@ -210,3 +210,33 @@ def test_text_into_a_collection_of_other_dimensions_is_refused(
         "dimension_mismatch",
     )
     assert "384" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("upsert", r'{"points": [{"id": "a\u0000b", "vector": [1, 0, 0, 0]}]}'),
+        ("upsert", r'{"points": [{"id": "\ud800", "vector": [1, 0, 0, 0]}]}'),
+        ("upsert", r'{"points": [{"id": "q", "vector": [0, 0, 1, 0], "payload": {"": "\u0000"}}]}'),
+        ("upsert", r'{"points": [{"id": "p", "vector": [1, 0, 0, 1], "payload": {"\udfff": 1}}]}'),
+        ("query", r'{"vector": [1, 0, 0, 0], "filter": {"\ud800": "x"}}'),
+        ("delete", r'{"ids": ["\ud800"]}'),
+        ("retrieve", r'{"ids": ["a\u0000"]}'),
+    ],
+    ids=["nul-id", "surrogate-id", "nul-payload", "surrogate-key", "filter", "delete", "retrieve"],
+)  # fmt: skip
+def test_text_no_database_can_store_gets_a_422_not_a_500(
+    client: TestClient, collection: str, path: str, raw: str
+) -> None:
+    response = client.post(
+        f"/v1/vectors/{collection}/{path}",
+        content=raw.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] in {
+        "invalid_point",
+        "invalid_filter",
+        "validation_error",
+    }
+    assert client.get(f"/v1/vectors/{collection}").json()["count"] == 3

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aic.ai.registry.ports import InvalidInstances, InvalidModel
+from aic.ai.storable import echoable
 
 __all__ = ["LINEAR_KINDS", "LinearModel"]
 
@@ -109,7 +110,7 @@ class LinearModel:
             if feature not in features or number is None:
                 raise InvalidModel(
                     f"artifact.defaults[{feature!r}] must be a finite number for a feature.",
-                    {"key": "defaults", "feature": feature},
+                    {"key": "defaults", "feature": echoable(str(feature))},
                 )
             defaults[feature] = number
         return cls(

@@ -114,7 +114,7 @@ class InvalidInstances(RegistryError):
 
 
 def check_model_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidModel(
             "A model name is 1 to 64 lowercase letters, digits, '_', '.' or '-', "
             "starting with a letter or digit.",

@@ -29,6 +29,7 @@ from aic.ai.registry.ports import (
     VersionNotFound,
     check_model_name,
 )
+from aic.ai.storable import echoable, storable_text
 from aic.storage import MigrationSet, SqlDatabase, SqlTransaction, json_value
 
 __all__ = ["MODEL_KINDS", "REGISTRY_MIGRATIONS", "ModelRegistry", "load_model"]
@@ -53,11 +54,12 @@ def _metrics(metrics: Mapping[str, float]) -> dict[str, float]:
     for key, value in metrics.items():
         if (
             not isinstance(key, str)
+            or not storable_text(key)
             or isinstance(value, bool)
             or not isinstance(value, int | float)
             or value != value  # NaN
         ):
-            raise InvalidModel(f"metric {key!r} must be a number.", {"metric": key})
+            raise InvalidModel(f"metric {key!r} must be a number.", {"metric": echoable(str(key))})
         checked[key] = float(value)
     return checked
 
@@ -108,6 +110,12 @@ class ModelRegistry:
         if stage not in STAGES:
             raise InvalidModel(f"stage must be one of {list(STAGES)}.", {"stage": stage})
         load_model(kind, artifact)  # what cannot run is never stored
+        if not storable_text(description):
+            raise InvalidModel("description must not contain NUL or unpaired surrogates.")
+        try:
+            encoded_artifact = orjson.dumps(dict(artifact))
+        except (TypeError, orjson.JSONEncodeError) as exc:
+            raise InvalidModel(f"The artifact is not JSON: {exc}") from exc
         now = datetime.now(UTC).isoformat()
         async with self._db.transaction() as tx:
             row = await tx.fetch_one(
@@ -129,7 +137,7 @@ class ModelRegistry:
                     "metrics": orjson.dumps(_metrics(metrics or {})).decode(),
                     "description": description,
                     "now": now,
-                    "artifact": orjson.dumps(dict(artifact)),
+                    "artifact": encoded_artifact,
                 },
             )
             if stage != "staging":

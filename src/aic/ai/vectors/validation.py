@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from aic.ai.storable import echoable, storable_text
 from aic.ai.vectors.ports import (
     MAX_K,
     DimensionMismatch,
@@ -58,7 +59,7 @@ class Condition:
 
 
 def check_collection_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidQuery(
             "A collection name is 1 to 64 letters, digits, '_' or '-'.", {"collection": name}
         )
@@ -82,10 +83,15 @@ def check_k(k: int) -> int:
 
 
 def _check_id(point_id: object, position: int) -> None:
-    if not isinstance(point_id, str) or not 1 <= len(point_id) <= MAX_ID_LENGTH:
+    if (
+        not isinstance(point_id, str)
+        or not 1 <= len(point_id) <= MAX_ID_LENGTH
+        or not storable_text(point_id)
+    ):
         raise InvalidPoint(
-            f"A point id is a string of 1 to {MAX_ID_LENGTH} characters.",
-            {"index": position, "id": point_id if isinstance(point_id, str) else None},
+            f"A point id is a string of 1 to {MAX_ID_LENGTH} characters, without NUL or "
+            "unpaired surrogates.",
+            {"index": position},
         )
 
 
@@ -119,6 +125,16 @@ def unit_vector(
     return unit
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in k or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
 def _payload(payload: Mapping[str, Any], where: str) -> dict[str, Any]:
     if not isinstance(payload, Mapping):
         raise InvalidPoint(f"{where}.payload must be a JSON object.", {"at": where})
@@ -129,12 +145,15 @@ def _payload(payload: Mapping[str, Any], where: str) -> dict[str, Any]:
             raise InvalidPoint(
                 f"{where}.payload key {key!r}: keys starting with "
                 f"{RESERVED_PAYLOAD_PREFIX!r} are reserved.",
-                {"at": where, "key": key},
+                {"at": where, "key": echoable(key)},
             )
     try:  # the round trip is what will be stored: refuse what JSON cannot hold now
-        decoded: dict[str, Any] = orjson.loads(orjson.dumps(dict(payload)))
+        encoded = orjson.dumps(dict(payload))
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise InvalidPoint(f"{where}.payload is not JSON: {exc}", {"at": where}) from exc
+    decoded: dict[str, Any] = orjson.loads(encoded)
+    if _holds_nul(decoded):  # PostgreSQL's JSONB cannot hold a NUL character
+        raise InvalidPoint(f"{where}.payload must not contain NUL characters.", {"at": where})
     return decoded
 
 
@@ -181,11 +200,11 @@ def parse_filter(where: MetadataFilter | None) -> list[Condition]:
         raise InvalidFilter("A filter is a JSON object of payload key -> value or list of values.")
     conditions = []
     for key, wanted in where.items():
-        if not isinstance(key, str) or not _KEY.match(key):
+        if not isinstance(key, str) or not _KEY.fullmatch(key):
             raise InvalidFilter(
                 "A filter key is a payload key of letters, digits and '_' (not starting "
                 "with a digit), at most 64 characters.",
-                {"key": key},
+                {"key": echoable(key) if isinstance(key, str) else None},
             )
         items = list(wanted) if isinstance(wanted, list | tuple) else [wanted]
         if not items or len(items) > MAX_FILTER_VALUES:
