@@ -234,8 +234,16 @@ async def test_predictions_are_counted_per_model_and_version(
         (LEADS, {"\ud800": 0.5}, ""),
         (LEADS, {}, "trained on\x00 March data"),
         (LEADS, {}, "\udc00"),
+        (LEADS, {"auc": math.inf}, ""),
     ],
-    ids=["surrogate-feature", "nul-metric", "surrogate-metric", "nul-text", "surrogate-text"],
+    ids=[
+        "surrogate-feature",
+        "nul-metric",
+        "surrogate-metric",
+        "nul-text",
+        "surrogate-text",
+        "infinite-metric",
+    ],
 )
 async def test_text_no_database_can_store_is_refused(
     registry: ModelRegistry, artifact: dict[str, Any], metrics: dict[str, float], description: str

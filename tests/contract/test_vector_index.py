@@ -429,6 +429,8 @@ async def test_nan_infinite_zero_or_malformed_vectors_are_refused(
         VectorPoint("p", axis(0), {"text": ["ok", "a\x00b"]}),
         VectorPoint("p", axis(0), {"text": "\udfff"}),
         VectorPoint("p", axis(0), {"aic:\ud800": 1}),
+        VectorPoint("p", axis(0), {"score": math.nan}),
+        VectorPoint("p", axis(0), {"scores": [1.0, -math.inf]}),
     ],
     ids=[
         "empty-id",
@@ -440,6 +442,8 @@ async def test_nan_infinite_zero_or_malformed_vectors_are_refused(
         "nul-text",
         "surrogate-text",
         "reserved-surrogate-key",
+        "nan",
+        "infinity",
     ],
 )
 async def test_malformed_ids_and_payloads_are_refused(

@@ -220,10 +220,20 @@ def test_text_into_a_collection_of_other_dimensions_is_refused(
         ("upsert", r'{"points": [{"id": "q", "vector": [0, 0, 1, 0], "payload": {"": "\u0000"}}]}'),
         ("upsert", r'{"points": [{"id": "p", "vector": [1, 0, 0, 1], "payload": {"\udfff": 1}}]}'),
         ("query", r'{"vector": [1, 0, 0, 0], "filter": {"\ud800": "x"}}'),
+        ("upsert", r'{"points": [{"id": "r", "vector": [0, 0, 1, 0], "payload": {"": Infinity}}]}'),
         ("delete", r'{"ids": ["\ud800"]}'),
         ("retrieve", r'{"ids": ["a\u0000"]}'),
     ],
-    ids=["nul-id", "surrogate-id", "nul-payload", "surrogate-key", "filter", "delete", "retrieve"],
+    ids=[
+        "nul-id",
+        "surrogate-id",
+        "nul-payload",
+        "surrogate-key",
+        "filter",
+        "infinity",
+        "delete",
+        "retrieve",
+    ],
 )  # fmt: skip
 def test_text_no_database_can_store_gets_a_422_not_a_500(
     client: TestClient, collection: str, path: str, raw: str

@@ -8,6 +8,7 @@ change once registered, so a cached one is never stale; only the production poin
 
 from __future__ import annotations
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -57,7 +58,7 @@ def _metrics(metrics: Mapping[str, float]) -> dict[str, float]:
             or not storable_text(key)
             or isinstance(value, bool)
             or not isinstance(value, int | float)
-            or value != value  # NaN
+            or not math.isfinite(value)  # JSON has no NaN or infinity
         ):
             raise InvalidModel(f"metric {key!r} must be a number.", {"metric": echoable(str(key))})
         checked[key] = float(value)

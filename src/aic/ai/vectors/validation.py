@@ -125,13 +125,17 @@ def unit_vector(
     return unit
 
 
-def _holds_nul(value: Any) -> bool:
+def _unstorable(value: Any) -> bool:
+    """A NUL (PostgreSQL's JSONB cannot hold one) or a NaN or infinity (JSON cannot, and
+    would silently store null instead) anywhere in ``value``."""
     if isinstance(value, str):
         return "\x00" in value
-    if isinstance(value, dict):
-        return any("\x00" in k or _holds_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(v) for v in value)
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, Mapping):
+        return any("\x00" in str(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_unstorable(v) for v in value)
     return False
 
 
@@ -151,9 +155,11 @@ def _payload(payload: Mapping[str, Any], where: str) -> dict[str, Any]:
         encoded = orjson.dumps(dict(payload))
     except (TypeError, orjson.JSONEncodeError) as exc:
         raise InvalidPoint(f"{where}.payload is not JSON: {exc}", {"at": where}) from exc
+    if _unstorable(payload):
+        raise InvalidPoint(
+            f"{where}.payload must not contain NUL characters, NaN or infinity.", {"at": where}
+        )
     decoded: dict[str, Any] = orjson.loads(encoded)
-    if _holds_nul(decoded):  # PostgreSQL's JSONB cannot hold a NUL character
-        raise InvalidPoint(f"{where}.payload must not contain NUL characters.", {"at": where})
     return decoded
 
 
