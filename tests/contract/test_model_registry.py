@@ -173,6 +173,8 @@ async def test_unknown_models_and_versions_are_named_in_the_error(registry: Mode
         ("linear_regression", {**LEADS, "intercept": "high"}),
         ("linear_regression", {**LEADS, "extra": 1}),
         ("linear_regression", {"weights": [1.0]}),
+        ("linear_regression", {**LEADS, "weights": [1.0, 10**400]}),
+        ("linear_regression", {**LEADS, "intercept": -(10**400)}),
     ],
 )
 async def test_a_model_that_cannot_run_is_refused_and_not_stored(
@@ -193,11 +195,18 @@ async def test_missing_or_non_numeric_features_are_refused_with_their_paths(
     assert ok.predictions == [pytest.approx(sigmoid(1.0))]  # demo defaulted, unused ignored
     with pytest.raises(InvalidInstances) as caught:
         await registry.predict(
-            "lead-scoring", [{"pricing_views": 1}, {"demo": 1}, {"pricing_views": "many"}]
+            "lead-scoring",
+            [
+                {"pricing_views": 1},
+                {"demo": 1},
+                {"pricing_views": "many"},
+                {"pricing_views": 10**400},
+            ],
         )
     assert [(d["field"], d["type"]) for d in caught.value.details] == [
         ("instances.1.pricing_views", "missing"),
         ("instances.2.pricing_views", "float_type"),
+        ("instances.3.pricing_views", "float_type"),
     ]
 
 

@@ -403,8 +403,9 @@ async def test_a_query_vector_of_the_wrong_length_is_refused(index: VectorIndex)
         [0.0] * DIMS,
         ["a"] * DIMS,
         [[1.0] * DIMS],
+        [10**400] + [0] * (DIMS - 1),
     ],
-    ids=["nan", "inf", "zero", "strings", "nested"],
+    ids=["nan", "inf", "zero", "strings", "nested", "huge-integer"],
 )
 async def test_nan_infinite_zero_or_malformed_vectors_are_refused(
     index: VectorIndex, vector: list[object]

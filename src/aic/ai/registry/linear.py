@@ -43,7 +43,10 @@ def _numbers(artifact: Mapping[str, Any], key: str, length: int) -> Vector:
         )
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         raise InvalidModel(f"artifact.{key} must hold numbers only.", {"key": key})
-    array = np.asarray(values, dtype=np.float64)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except OverflowError:  # an integer beyond any float
+        array = np.asarray([math.inf])
     if not np.isfinite(array).all():
         raise InvalidModel(f"artifact.{key} must hold finite numbers.", {"key": key})
     return array
@@ -52,9 +55,13 @@ def _numbers(artifact: Mapping[str, Any], key: str, length: int) -> Vector:
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
-    if isinstance(value, int | float) and math.isfinite(value):
-        return float(value)
-    return None
+    if not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # JSON integers have no size limit; floats do
+        return None
+    return number if math.isfinite(number) else None
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def unit_vector(
     """The vector as float32 of length 1; refused if the length, a NaN or zero norm is wrong."""
     try:
         array = np.asarray(vector, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidPoint(f"{where} is not a list of numbers.", {"at": where}) from exc
     if array.ndim != 1:
         raise InvalidPoint(f"{where} is not a flat list of numbers.", {"at": where})
