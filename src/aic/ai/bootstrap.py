@@ -74,13 +74,19 @@ class AIContainer:
         return loaded + self.model_registry.loaded()
 
     async def detailed_health(self) -> AIDetailedHealth:
+        healthy = self.llm.status().available
+        try:
+            sizes = {c.name: c.count for c in await self.vectors.list_collections()}
+        except Exception as exc:  # a vector server down (Qdrant): degraded, not a 500
+            get_logger("aic.ai.vectors").warning("vector index unreachable", error=repr(exc))
+            sizes, healthy = {}, False
         return AIDetailedHealth(
-            status="ok" if self.llm.status().available else "degraded",
+            status="ok" if healthy else "degraded",
             service="ai",
             version=__version__,
             models_loaded=self.models_loaded(),
             providers=self.providers(),
-            index_sizes={c.name: c.count for c in await self.vectors.list_collections()},
+            index_sizes=sizes,
         )
 
 

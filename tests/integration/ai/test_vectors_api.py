@@ -250,3 +250,16 @@ def test_text_no_database_can_store_gets_a_422_not_a_500(
         "validation_error",
     }
     assert client.get(f"/v1/vectors/{collection}").json()["count"] == 3
+
+
+def test_detailed_health_is_degraded_not_failing_when_the_index_is_unreachable(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreachable() -> list[Any]:
+        raise ConnectionError("qdrant:6333 refused the connection")
+
+    index = client.app.state.container.vectors  # type: ignore[attr-defined]
+    monkeypatch.setattr(index, "list_collections", unreachable)
+    response = client.get("/health/detailed")
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["index_sizes"]) == ("degraded", {})
