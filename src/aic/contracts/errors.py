@@ -6,7 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-__all__ = ["ERROR_RESPONSES", "ErrorBody", "ErrorDetail", "ErrorResponse", "error_payload"]
+__all__ = [
+    "ERROR_RESPONSES",
+    "JSON_ERROR_RESPONSES",
+    "ErrorBody",
+    "ErrorDetail",
+    "ErrorResponse",
+    "error_payload",
+]
 
 
 class ErrorDetail(BaseModel):
@@ -35,4 +42,14 @@ def error_payload(code: str, message: str, details: Any = None) -> dict[str, Any
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorResponse, "description": "Bad input: see `error.code` and `details`"},
     "5XX": {"model": ErrorResponse, "description": "A failure of the service"},
+}
+
+# For a route whose success is not JSON (an event stream): FastAPI files a ``model`` under the
+# route's own media type, but its errors are JSON all the same.
+JSON_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    for status, spec in ERROR_RESPONSES.items()
 }

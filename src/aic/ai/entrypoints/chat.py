@@ -34,6 +34,7 @@ from aic.contracts.chat import (
     ModelList,
 )
 from aic.contracts.errors import error_payload
+from aic.contracts.streams import SSE_EVENT_SCHEMA
 from aic.observability.logging import get_logger
 
 __all__ = ["PROVIDER_HEADER", "router"]
@@ -59,7 +60,7 @@ SettingsDep = Annotated[AISettings, Depends(_settings)]
 _STREAM_RESPONSE = {
     200: {
         "description": "The completion, or with `stream: true` its chunks as server-sent events",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
     }
 }
 

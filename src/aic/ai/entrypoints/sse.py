@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from aic.asgi.errors import ApiError
 from aic.contracts.errors import error_payload
+from aic.contracts.streams import SSE_EVENT_SCHEMA
 from aic.observability.logging import get_logger
 
 __all__ = ["SSE_RESPONSES", "sse_event", "sse_response"]
@@ -19,7 +20,7 @@ _log = get_logger("aic.ai.sse")
 SSE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or with `stream: true` server-sent events",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}},
     }
 }
 
