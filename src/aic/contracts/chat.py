@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 __all__ = [
     "AssistantMessage",
@@ -55,7 +55,7 @@ class ChatMessage(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    include_usage: bool = False
+    include_usage: StrictBool = False
 
 
 class ChatCompletionRequest(BaseModel):
@@ -76,7 +76,7 @@ class ChatCompletionRequest(BaseModel):
     )
     temperature: float | None = Field(default=None, ge=0, le=2)
     stop: str | list[str] | None = Field(default=None, description="Up to 4 stop sequences.")
-    stream: bool = False
+    stream: StrictBool = False
     stream_options: StreamOptions | None = None
     n: int = Field(default=1, ge=1, le=1, description="Only one choice is generated.")
     tools: list[Any] | None = Field(default=None, description="Not supported: must be absent.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 __all__ = [
     "CONTENT_ID_PATTERN",
@@ -31,7 +31,7 @@ class IndexDocument(BaseModel):
     segment: str = Field(pattern=_NAME, examples=["all", "smb", "enterprise"])
     tags: list[str] = Field(default_factory=list, max_length=20)
     summary: str = Field(default="", max_length=2000)
-    published: bool = True
+    published: StrictBool = True
     body_markdown: str = Field(min_length=1, max_length=200_000)
 
 

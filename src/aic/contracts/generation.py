@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 __all__ = [
     "MAX_KEYWORDS",
@@ -102,7 +102,7 @@ class GenerateContentRequest(BaseModel):
         description="`local-composer`, or an LLM provider's name; unset: the first available "
         "LLM provider, else the local composer.",
     )
-    stream: bool = Field(default=False, description="Server-sent events instead of one JSON.")
+    stream: StrictBool = Field(default=False, description="Server-sent events instead of one JSON.")
 
     @field_validator("topic")
     @classmethod
@@ -162,7 +162,7 @@ class AnswerRequest(BaseModel):
     question: str = Field(min_length=3, max_length=1000)
     portal: str | None = Field(default=None, pattern=_PORTAL)
     segment: Literal["smb", "enterprise", "all"] | None = None
-    stream: bool = False
+    stream: StrictBool = False
 
     @field_validator("question")
     @classmethod

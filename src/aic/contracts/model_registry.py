@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat
 
 __all__ = [
     "MAX_INSTANCES",
@@ -41,7 +41,7 @@ class RegisterModelVersion(BaseModel):
         "(standardisation) and defaults (for missing features).",
         examples=[_ARTIFACT_EXAMPLE],
     )
-    metrics: dict[str, float] = Field(
+    metrics: dict[str, StrictFloat] = Field(
         default_factory=dict, description="Evaluation metrics.", examples=[{"auc": 0.81}]
     )
     description: str = Field(default="", max_length=2000)
@@ -89,9 +89,12 @@ class PredictRequest(BaseModel):
         examples=[[{"pricing_page_views": 3, "demo_requested": True, "company_size": 80}]],
     )
     version: int | None = Field(
-        default=None, ge=1, description="A version to run; unset: the production one."
+        default=None,
+        ge=1,
+        le=2**31 - 1,  # as the path's version: a larger one is no row, not a database error
+        description="A version to run; unset: the production one.",
     )
-    explain: bool = Field(
+    explain: StrictBool = Field(
         default=False, description="Also give each feature's additive share of the score."
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
 
 __all__ = [
     "AcceptedCommand",
@@ -40,7 +40,8 @@ class CaptureLeadRequest(Strict):
     utm_medium: Text | None = None
     utm_campaign: Text | None = None
     visitor_id: Id | None = Field(default=None, description="The anonymous tracking id")
-    consent: bool = False
+    # Only JSON true/false: marketing consent is never read into 1, "yes" or "on".
+    consent: StrictBool = False
 
     model_config = ConfigDict(
         extra="forbid",
