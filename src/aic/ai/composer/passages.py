@@ -90,8 +90,8 @@ def _sections(document: ContentDocument) -> list[tuple[str, str]]:
     lead = body[: matches[0].start()] if matches else body
     if lead.strip():
         found.append((document.title, lead))
-    for match, following in zip(matches, [*matches[1:], None], strict=True):
-        end = following.start() if following else len(body)
+    starts = [m.start() for m in matches] + [len(body)]  # a section ends where the next starts
+    for match, end in zip(matches, starts[1:], strict=True):
         found.append((inline_plain(match.group(1)).strip(), body[match.end() : end]))
     return found
 

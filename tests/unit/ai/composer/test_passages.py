@@ -37,6 +37,22 @@ def test_a_document_is_cut_by_section_then_under_the_word_cap() -> None:
     assert words(" ".join(p.text for p in second)) == words(LONG_PARAGRAPH)
 
 
+def test_a_document_without_headings_is_one_section_under_its_title() -> None:
+    plain = ContentDocument(
+        content_id="c2",
+        slug="plain",
+        title="Plain",
+        content_type="guide",
+        portals=("smb",),
+        segment="smb",
+        body_markdown="No heading here.\n\nJust two paragraphs.",
+    )
+    passages = split_document(plain)
+    assert [(p.heading, p.text) for p in passages] == [
+        ("Plain", "No heading here.\n\nJust two paragraphs.")
+    ]
+
+
 def test_every_demo_article_gives_passages_within_the_cap() -> None:
     for document in DEMO_DOCUMENTS:
         passages = split_document(document)
