@@ -21,6 +21,7 @@ from aic.backend.application.staff import ASSIGNABLE_ROLES
 from aic.backend.entrypoints.api.auth import Principal, authorize
 from aic.backend.entrypoints.api.deps import ContainerDep
 from aic.backend.entrypoints.api.sessions import AccountOut
+from aic.backend.entrypoints.api.storable import require_storable
 from aic.observability.correlation import current_correlation_id
 from aic.security.passwords import MAX_PASSWORD_LENGTH
 
@@ -106,6 +107,7 @@ async def list_accounts(
 async def invite(
     body: InvitationRequest, container: ContainerDep, principal: Admin
 ) -> IssuedInvitationOut:
+    require_storable(body.model_dump())
     issued = await container.identity.staff.invite(body.email, body.roles, principal.actor)
     return IssuedInvitationOut(
         **InvitationOut.of(issued.invitation).model_dump(), token=issued.token
@@ -140,6 +142,7 @@ async def accept_invitation(
     container: ContainerDep,
     principal: Annotated[Principal, Depends(authorize("accounts:accept"))],
 ) -> AccountOut:
+    require_storable(body.model_dump())  # PostgreSQL cannot store a NUL: a 422, not a 500
     account = await container.identity.staff.accept(
         body.token, body.display_name, body.password, _context(principal)
     )
@@ -158,6 +161,7 @@ async def get_account(account_id: AccountId, container: ContainerDep, _: Admin) 
 async def grant_role(
     account_id: AccountId, body: RoleRequest, container: ContainerDep, principal: Admin
 ) -> AccountOut:
+    require_storable(body.model_dump())
     staff = container.identity.staff
     return AccountOut.of(await staff.grant(account_id, body.role, _context(principal)))
 
@@ -187,6 +191,7 @@ async def deactivate(
     body: DeactivateRequest | None = None,
 ) -> AccountOut:
     reason = body.reason if body else None
+    require_storable(reason, "body.reason")
     staff = container.identity.staff
     return AccountOut.of(await staff.deactivate(account_id, reason, _context(principal)))
 

@@ -14,6 +14,7 @@ from aic.backend.domain.accounts import Account
 from aic.backend.entrypoints.api.auth import SESSION_COOKIE, Principal, authorize
 from aic.backend.entrypoints.api.deps import ContainerDep
 from aic.backend.entrypoints.api.ratelimits import enforce_login_rate_limit
+from aic.backend.entrypoints.api.storable import require_storable
 from aic.backend.identity import IdentityServices
 from aic.security.csrf import CSRF_COOKIE, csrf_token
 from aic.security.passwords import MAX_PASSWORD_LENGTH
@@ -176,6 +177,7 @@ async def login(
     _: Annotated[Principal, Depends(authorize("auth:login"))],
 ) -> SignedIn:
     body, is_form = await _login_request(request)
+    require_storable(body.model_dump())  # the e-mail is looked up: a NUL would be a 500
     await enforce_login_rate_limit(request, body.email)
     cookie = (body.session or ("cookie" if is_form else "token")) == "cookie"
     issued = await identity.sessions.login(
