@@ -22,7 +22,11 @@ def container(client: TestClient) -> Any:
 
 def cheap_password_hashing(client: TestClient) -> None:
     """argon2 at test strength: the real cost (most of a second) buys nothing in a test."""
-    identity = container(client).identity
+    cheapen_password_hashing(container(client).identity)
+
+
+def cheapen_password_hashing(identity: Any) -> None:
+    """``cheap_password_hashing`` for a container's ``identity`` reached another way."""
     cheap = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     identity.sessions.hashing = identity.staff.hashing = cheap
 
