@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AIDetailedHealth",
@@ -17,6 +17,10 @@ __all__ = [
 
 
 class Liveness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status": "ok", "service": "backend", "version": "0.1.0"}]}
+    )
+
     status: Literal["ok"] = "ok"
     service: str
     version: str
@@ -40,6 +44,47 @@ class ProjectionHealth(BaseModel):
 
 
 class Readiness(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "degraded",
+                    "service": "backend",
+                    "version": "0.1.0",
+                    "checks": {
+                        "event_store": {
+                            "status": "up",
+                            "required": True,
+                            "adapter": "postgresql",
+                            "latency_ms": 1.8,
+                        },
+                        "event_bus": {
+                            "status": "up",
+                            "required": True,
+                            "adapter": "redis-streams",
+                            "latency_ms": 0.6,
+                        },
+                        "ai": {
+                            "status": "down",
+                            "required": False,
+                            "adapter": "http",
+                            "latency_ms": None,
+                            "error": "connection refused",
+                        },
+                    },
+                    "projections": [
+                        {
+                            "name": "leads",
+                            "position": 10482,
+                            "behind": 3,
+                            "last_event_recorded_at": "2026-11-24T09:12:05.004000+00:00",
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     status: Literal["ok", "degraded", "unavailable"]
     service: str
     version: str

@@ -24,6 +24,7 @@ from aic.backend.entrypoints.api import (
 )
 from aic.backend.entrypoints.api.auth import enforce_access
 from aic.backend.entrypoints.api.openapi_access import document_access
+from aic.backend.entrypoints.api.openapi_responses import document_responses
 from aic.backend.entrypoints.api.storable import StorableParamsMiddleware
 from aic.backend.entrypoints.errors import install_domain_error_handlers
 from aic.backend.entrypoints.realtime import sse, ws
@@ -71,6 +72,7 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
     )
     install_domain_error_handlers(app)
     document_access(app)
+    document_responses(app)
     app.add_exception_handler(WebSocketException, ws.close_refused_websocket)
     add_metrics_route(app, registry)
     api = (health, sessions, accounts, leads, content, feed, notifications, sagas, track)

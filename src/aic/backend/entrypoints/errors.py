@@ -9,7 +9,9 @@ from aic.backend.application.ports import ConcurrencyError
 from aic.backend.domain.errors import DomainError
 from aic.contracts.errors import error_payload
 
-__all__ = ["install_domain_error_handlers"]
+__all__ = ["VERSION_CONFLICT_MESSAGE", "install_domain_error_handlers"]
+
+VERSION_CONFLICT_MESSAGE = "Someone else changed this at the same time; reload it and try again."
 
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
@@ -24,7 +26,7 @@ async def _conflict(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         error_payload(
             "version_conflict",
-            "Someone else changed this at the same time; reload it and try again.",
+            VERSION_CONFLICT_MESSAGE,
             {"current_version": exc.current_version, "expected_version": exc.expected_version},
         ),
         status_code=409,

@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.config import JsonDict
 
 __all__ = [
     "AIDraftRequest",
@@ -34,7 +35,27 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _example(example: JsonDict) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+_BODY = "## 1. Qualify early\n\nAsk about budget and timing in the first call."
+
+
 class CreateContentRequest(Strict):
+    model_config = _example(
+        {
+            "title": "Five ways to shorten your sales cycle",
+            "slug": "shorten-your-sales-cycle",
+            "content_type": "article",
+            "portals": ["main", "smb"],
+            "body_markdown": _BODY,
+            "summary": "Practical steps for B2B teams, from the first call to the signature.",
+            "segment": "all",
+            "tags": ["sales", "process"],
+        }
+    )
+
     title: Title = Field(examples=["Five ways to shorten your sales cycle"])
     slug: Slug = Field(examples=["shorten-your-sales-cycle"])
     content_type: Word = Field(examples=["article"])
@@ -46,6 +67,10 @@ class CreateContentRequest(Strict):
 
 
 class ReviseContentRequest(Strict):
+    model_config = _example(
+        {"title": "Six ways to shorten your sales cycle", "tags": ["sales", "process", "crm"]}
+    )
+
     title: Title | None = None
     slug: Slug | None = None
     body_markdown: Body | None = None
@@ -58,6 +83,17 @@ class ReviseContentRequest(Strict):
 
 class AIDraftRequest(Strict):
     """A finished AI generation to keep as a revision (the gateway sends this after a stream)."""
+
+    model_config = _example(
+        {
+            "provider": "local-composer",
+            "model": "composer-1",
+            "prompt_parameters": {"topic": "shorter sales cycles", "tone": "practical"},
+            "title": "Five ways to shorten your sales cycle",
+            "body_markdown": _BODY,
+            "summary": "Practical steps for B2B teams, from the first call to the signature.",
+        }
+    )
 
     provider: Word = Field(examples=["local-composer"])
     model: Word = Field(examples=["composer-1"])
@@ -85,14 +121,20 @@ class AIDraftRequest(Strict):
 
 
 class RestoreRequest(Strict):
+    model_config = _example({"revision": 2})
+
     revision: int = Field(ge=1)
 
 
 class RejectRequest(Strict):
+    model_config = _example({"reason": "Cite the survey the third point relies on."})
+
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 class ScheduleRequest(Strict):
+    model_config = _example({"publish_at": "2026-12-01T09:00:00Z"})
+
     publish_at: AwareDatetime = Field(examples=["2026-12-01T09:00:00Z"])
 
 

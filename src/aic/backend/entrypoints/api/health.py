@@ -18,6 +18,8 @@ log = get_logger("aic.health")
 @router.head("/live", include_in_schema=False)
 @router.get("/live", summary="Liveness: the process answers (HEAD too)")
 async def live() -> Liveness:
+    """Always 200 while the process serves requests; it checks no dependency, so Kubernetes
+    restarts the backend only when the process itself is stuck."""
     return Liveness(service="backend", version=__version__)
 
 
@@ -25,7 +27,8 @@ async def live() -> Liveness:
     "",
     summary="Readiness: one entry per dependency",
     description="200 `ok`; 200 `degraded` when an optional dependency (ai, cache) is down; "
-    "503 `unavailable` when a required one (event store, event bus) is down.",
+    "503 `unavailable` when a required one (event store, event bus) is down. `projections` "
+    "says how far each read model has got (informative: it never makes the backend unready).",
     responses={503: {"model": Readiness, "description": "A required dependency is down"}},
 )
 async def ready(container: ContainerDep, response: Response) -> Readiness:

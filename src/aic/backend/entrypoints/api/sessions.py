@@ -7,17 +7,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.config import JsonDict
 
 from aic.backend.application.identity import AccountSecurity
 from aic.backend.application.sessions import AuthFailure, IssuedTokens
 from aic.backend.domain.accounts import Account
 from aic.backend.entrypoints.api.auth import SESSION_COOKIE, Principal, authorize
 from aic.backend.entrypoints.api.deps import ContainerDep
+from aic.backend.entrypoints.api.examples import SIGNED_IN, documented, fails
 from aic.backend.entrypoints.api.ratelimits import enforce_login_rate_limit
 from aic.backend.entrypoints.api.storable import require_storable
 from aic.backend.identity import IdentityServices
 from aic.security.csrf import CSRF_COOKIE, csrf_token
-from aic.security.passwords import MAX_PASSWORD_LENGTH
+from aic.security.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 __all__ = ["router"]
 
@@ -26,8 +28,14 @@ _FORM = "application/x-www-form-urlencoded"
 Password = Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 
 
+_LOGIN_EXAMPLE: JsonDict = {
+    "email": "noor@example.com",
+    "password": "lantern-quartz-meadow-41",
+}
+
+
 class LoginRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_LOGIN_EXAMPLE]})
 
     email: str = Field(min_length=3, max_length=254, examples=["noor@example.com"])
     password: Password
@@ -40,7 +48,12 @@ class LoginRequest(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"refresh_token": "aic_rt_Jx1f0sQ7kq2Vb9mWcT4yZr8uLe3nHa6d"}]
+        },
+    )
 
     refresh_token: str | None = Field(
         default=None, max_length=200, description="Omit to refresh the session cookie."
@@ -48,13 +61,36 @@ class RefreshRequest(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "lantern-quartz-meadow-41",
+                    "new_password": "harbour-violet-cinder-87",
+                }
+            ]
+        },
+    )
 
     current_password: Password
     new_password: Password
 
 
 class AccountOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": "sales-2",
+                    "email": "amara.osei@brindlewood.example",
+                    "roles": ["sales"],
+                    "active": True,
+                }
+            ]
+        }
+    )
+
     account_id: str
     email: str
     roles: list[str]
@@ -84,6 +120,22 @@ class SignedIn(BaseModel):
 
 
 class Me(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "sales-2",
+                    "kind": "account",
+                    "roles": ["sales"],
+                    "via": "bearer",
+                    "session_id": "5b0e2d9c7a1f4e3b8d6c0a9f2e1d4c7b",
+                    "email": "amara.osei@brindlewood.example",
+                    "display_name": "Amara Osei",
+                }
+            ]
+        }
+    )
+
     id: str
     kind: Literal["account", "service"]
     roles: list[str]
@@ -103,10 +155,19 @@ _LOGIN_BODY: dict[str, Any] = {
         "required": True,
         "content": {
             "application/json": {"schema": LoginRequest.model_json_schema()},
-            _FORM: {"schema": LoginRequest.model_json_schema()},
+            _FORM: {
+                "schema": LoginRequest.model_json_schema(),
+                "example": {**_LOGIN_EXAMPLE, "session": "cookie"},
+            },
         },
     }
 }
+_TOO_SHORT = f"must have at least {MIN_PASSWORD_LENGTH} characters"
+_BAD_REFRESH = fails(
+    401,
+    "invalid_refresh_token",
+    "The refresh token is unknown, expired or revoked. Sign in again.",
+)
 
 
 async def _login_request(request: Request) -> tuple[LoginRequest, bool]:
@@ -169,13 +230,31 @@ def _signed_in(
     )
 
 
-@router.post("/login", summary="Sign in with e-mail and password", openapi_extra=_LOGIN_BODY)
+@router.post(
+    "/login",
+    summary="Sign in with e-mail and password",
+    openapi_extra=_LOGIN_BODY,
+    responses=documented(
+        SIGNED_IN,
+        fails(401, "invalid_credentials", "The e-mail or the password is wrong."),
+        fails(401, "account_deactivated", "This account is deactivated."),
+        fails(
+            429,
+            "rate_limited",
+            "Too many sign-in attempts: try again in 60 seconds.",
+            {"retry_after": 60},
+        ),
+    ),
+)
 async def login(
     request: Request,
     response: Response,
     identity: Identity,
     _: Annotated[Principal, Depends(authorize("auth:login"))],
 ) -> SignedIn:
+    """JSON gets an access token and a refresh token (`session: "token"`); a form post (the
+    portals' sign-in page) gets an HttpOnly session cookie and a CSRF cookie instead. Attempts
+    are limited per client address and per e-mail (`AIC_RATE_LIMIT_LOGIN`)."""
     body, is_form = await _login_request(request)
     require_storable(body.model_dump())  # the e-mail is looked up: a NUL would be a 500
     await enforce_login_rate_limit(request, body.email)
@@ -189,7 +268,19 @@ async def login(
     return _signed_in(issued, identity, response, cookie)
 
 
-@router.post("/refresh", summary="A new access token; the refresh token or cookie rotates")
+@router.post(
+    "/refresh",
+    summary="A new access token; the refresh token or cookie rotates",
+    responses=documented(
+        SIGNED_IN,
+        _BAD_REFRESH,
+        fails(
+            401,
+            "refresh_token_reused",
+            "This refresh token was already used: the session is ended for safety. Sign in again.",
+        ),
+    ),
+)
 async def refresh(
     request: Request,
     response: Response,
@@ -197,6 +288,8 @@ async def refresh(
     principal: Annotated[Principal, Depends(authorize("auth:refresh"))],
     body: RefreshRequest | None = None,
 ) -> SignedIn:
+    """Send the refresh token (or, from a portal, the session cookie with its CSRF value):
+    each one works once. Using one twice ends its session, as only a thief would."""
     if body is not None and body.refresh_token:
         issued = await identity.sessions.refresh(body.refresh_token)
         return _signed_in(issued, identity, response, cookie=False)
@@ -221,6 +314,8 @@ async def logout(
     principal: Annotated[Principal, Depends(authorize("auth:logout"))],
     body: RefreshRequest | None = None,
 ) -> None:
+    """Ends the session of the refresh token sent, or of the caller's token or cookie, and
+    clears the session cookies; its access tokens stop working at once."""
     if body is not None and body.refresh_token:
         await identity.sessions.logout_token(body.refresh_token)
     elif principal.session_id is not None:
@@ -238,6 +333,8 @@ async def logout_all(
     identity: Identity,
     principal: Annotated[Principal, Depends(authorize("auth:logout"))],
 ) -> None:
+    """For a lost laptop: every refresh token and session cookie of the account ends, and
+    access tokens already issued are refused from now on."""
     await identity.sessions.logout_all(principal.id)
     _clear_session_cookies(response, identity)
 
@@ -246,6 +343,15 @@ async def logout_all(
     "/password",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change my password (then every session ends: sign in again)",
+    responses=documented(
+        fails(403, "invalid_credentials", "The current password is wrong."),
+        fails(
+            422,
+            "weak_password",
+            f"The password does not meet the policy: {_TOO_SHORT}.",
+            [{"field": "body.password", "message": _TOO_SHORT, "type": "weak_password"}],
+        ),
+    ),
 )
 async def change_password(
     body: PasswordChange,
@@ -253,6 +359,8 @@ async def change_password(
     identity: Identity,
     principal: Annotated[Principal, Depends(authorize("auth:password"))],
 ) -> None:
+    """The new password must meet the policy (length, not the e-mail, not a common one);
+    every session of the account then ends, this one too."""
     await identity.sessions.change_password(principal.id, body.current_password, body.new_password)
     await identity.sessions.logout_all(principal.id)
     _clear_session_cookies(response, identity)
@@ -262,6 +370,8 @@ async def change_password(
 async def me(
     identity: Identity, principal: Annotated[Principal, Depends(authorize("auth:me"))]
 ) -> Me:
+    """`via` says how the caller proved who it is: `bearer` (an access token), `cookie` (a
+    portal session) or `api_key` (the service key); accounts also get their e-mail and name."""
     found = Me(
         id=principal.id,
         kind="service" if principal.kind == "service" else "account",

@@ -51,7 +51,36 @@ class TrackEventIn(BaseModel):
 
 
 class TrackBatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "events": [
+                        {
+                            "event_id": "te-81c2",
+                            "kind": "page_view",
+                            "visitor_id": "v-7f3a2c",
+                            "session_id": "s-19d4",
+                            "portal": "smb",
+                            "path": "/pricing",
+                            "referrer": "https://www.google.com/",
+                            "occurred_at": "2026-11-24T09:11:40Z",
+                        },
+                        {
+                            "event_id": "te-81c3",
+                            "kind": "form_submit",
+                            "visitor_id": "v-7f3a2c",
+                            "session_id": "s-19d4",
+                            "portal": "smb",
+                            "path": "/demo",
+                            "form": "demo",
+                        },
+                    ]
+                }
+            ]
+        },
+    )
 
     # Validated one by one in the route (a bad event is refused alone), so typed ``Any`` here;
     # the document still shows clients what each event is.
@@ -69,6 +98,31 @@ class Rejected(BaseModel):
 
 
 class TrackResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "accepted": 2,
+                    "stored": 1,
+                    "rejected": [
+                        {
+                            "index": 2,
+                            "errors": [
+                                {
+                                    "field": "kind",
+                                    "message": "Input should be 'page_view', 'click', "
+                                    "'form_submit', 'search', 'download', 'email_open' or "
+                                    "'email_click'",
+                                    "type": "literal_error",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     accepted: int = Field(description="Events in the batch that were valid")
     stored: int = Field(description="Of those, new ones (a resent event_id is stored once)")
     rejected: list[Rejected]
@@ -83,6 +137,11 @@ async def track(
     container: ContainerDep,
     _: Annotated[Principal, Depends(authorize("tracking:write"))],
 ) -> TrackResult:
+    """What visitors do on the portals (page views, clicks, forms, downloads, e-mail opens)
+    goes to the tracking store, not to aggregates. Each event is checked alone: valid ones are
+    stored and invalid ones listed in `rejected` by their index, so one bad event does not
+    lose the batch. A resent `event_id` is stored once. A pricing view or a demo request by a
+    visitor linked to a lead wakes the engagement signals, which rescore the lead."""
     received = datetime.now(UTC)
     good: list[TrackedEvent] = []
     rejected: list[Rejected] = []

@@ -37,6 +37,15 @@ __all__ = ["EventStream", "router"]
 router = APIRouter(prefix="/api/events", tags=["events"])
 
 _RETRY_MS = 2000  # how long a browser's EventSource waits before it reconnects
+_EXAMPLE = (
+    f"retry: {_RETRY_MS}\nevent: subscribed\n"
+    'data: {"topics":["leads","notifications"],"denied":[]}\n\n'
+    "id: 10482\nevent: LeadScored\n"
+    'data: {"id":"6a1e9c3d-58b2-4f0a-9e7d-3c2b1a0f9e8d","type":"LeadScored",'
+    '"stream":"lead-3f6c1a52-9b8e-4c1d-a7f2-5e0b9d4c2a10","version":3,"position":10482,'
+    '"recorded_at":"2026-11-24T09:12:04.311000+00:00","data":{"score":78.0,"model":"rules"}}\n\n'
+    ": heartbeat\n\n"
+)
 _GOODBYE: dict[Ending, bytes] = {
     "slow": b": closed: too slow; reconnect with Last-Event-ID to continue\n\n",
     "shutdown": b": closed: the server is restarting; reconnect with Last-Event-ID\n\n",
@@ -124,7 +133,7 @@ class EventStream(Response):
     response_class=EventStream,
     status_code=200,  # EventStream takes no status_code, so FastAPI cannot infer one
     responses={
-        200: {"content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}},
+        200: {"content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA, "example": _EXAMPLE}}},
         **JSON_ERROR_RESPONSES,
     },
     response_description="`id:` global position, `event:` type, `data:` the event as JSON",
@@ -144,6 +153,11 @@ async def stream(
         Header(description="Sent by a reconnecting EventSource: resume after it (wins)"),
     ] = None,
 ) -> EventStream:
+    """One `subscribed` event names the topics granted (and those the caller's roles deny),
+    then each stored event the caller may see as it commits: `id:` is its global position,
+    `data:` its JSON. Idle streams get a `: heartbeat` comment. A reconnecting client sends
+    `Last-Event-ID` (browsers do) or `after`, and gets what it missed first. Browsers pass
+    the access token as `access_token` in the query, or use the session cookie."""
     principal = await subscriber(request)
     audience = audience_for(principal, parse_topics(topics))
     container = request.app.state.container
