@@ -173,7 +173,7 @@ WRITER = textwrap.dedent(
     """
     import asyncio, sys
     from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, open_event_store
-from aic.storage import migrate
+    from aic.storage import migrate
     from aic.backend.application.ports import ConcurrencyError, NewEvent
 
     async def main(url: str, name: str, count: int) -> None:

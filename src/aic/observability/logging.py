@@ -29,6 +29,17 @@ def _add_context(service: str) -> Processor:
     return processor
 
 
+class _CurrentStdout:
+    """Whatever ``sys.stdout`` is when a line is written, not when logging was configured
+    (a test runner or a supervisor may swap it; a closed old stream must not break logs)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def _json(event_dict: Any, **_: Any) -> str:
     return orjson.dumps(event_dict, default=str).decode()
 
@@ -70,7 +81,7 @@ def configure_logging(service: str, level: str = "info", fmt: str = "json") -> N
     structlog.configure(
         processors=[*shared, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.WriteLoggerFactory(file=sys.stdout),
+        logger_factory=structlog.WriteLoggerFactory(file=_CurrentStdout()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
 
