@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 import anthropic
-import httpx2
 
-from aic.ai.providers.errors import status_error
+from aic.ai.providers.errors import translated_sdk_errors
 from aic.ai.providers.ports import (
     Completion,
     CompletionChunk,
@@ -141,18 +140,6 @@ class AnthropicProvider:
             params["stop_sequences"] = list(request.stop)
         return params
 
-    @contextmanager
-    def _translated(self, model: str) -> Iterator[None]:
+    def _translated(self, model: str) -> AbstractContextManager[None]:
         """The SDK's and the HTTP client's exceptions as ``ProviderError``."""
-        try:
-            yield
-        except anthropic.APIStatusError as exc:
-            raise status_error(
-                self._name, exc.status_code, exc.message, model=model, headers=exc.response.headers
-            ) from exc
-        except (anthropic.APITimeoutError, httpx2.TimeoutException) as exc:
-            raise ProviderError(self._name, "timeout", "no answer in time", model=model) from exc
-        except (anthropic.APIConnectionError, httpx2.TransportError) as exc:
-            raise ProviderError(self._name, "connection", str(exc), model=model) from exc
-        except (anthropic.APIError, ValueError) as exc:  # garbage mid-stream
-            raise ProviderError(self._name, "server_error", str(exc)[:300], model=model) from exc
+        return translated_sdk_errors(anthropic, self._name, model)

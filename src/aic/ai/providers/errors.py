@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from types import ModuleType
+
+import httpx2
 
 from aic.ai.providers.ports import ErrorKind, ProviderError
 
-__all__ = ["kind_for_status", "retry_after", "status_error"]
+__all__ = ["kind_for_status", "retry_after", "status_error", "translated_sdk_errors"]
 
 _MESSAGE_CHARS = 300
 
@@ -77,3 +81,21 @@ def status_error(
         status_code=status if status >= 400 else None,
         retry_after=retry_after(headers) if headers is not None and status == 429 else None,
     )
+
+
+@contextmanager
+def translated_sdk_errors(sdk: ModuleType, provider: str, model: str) -> Iterator[None]:
+    """The exceptions of ``sdk`` (``openai`` or ``anthropic``: both SDKs come from one
+    generator and share their error classes' names) and of httpx2 as ``ProviderError``."""
+    try:
+        yield
+    except sdk.APIStatusError as exc:
+        raise status_error(
+            provider, exc.status_code, exc.message, model=model, headers=exc.response.headers
+        ) from exc
+    except (sdk.APITimeoutError, httpx2.TimeoutException) as exc:
+        raise ProviderError(provider, "timeout", "no answer in time", model=model) from exc
+    except (sdk.APIConnectionError, httpx2.TransportError) as exc:
+        raise ProviderError(provider, "connection", str(exc), model=model) from exc
+    except (sdk.APIError, ValueError) as exc:  # an error event or garbage mid-stream
+        raise ProviderError(provider, "server_error", str(exc)[:300], model=model) from exc
