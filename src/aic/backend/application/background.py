@@ -9,11 +9,21 @@ from collections.abc import Awaitable, Callable, Collection
 from aic.backend.application.ports import Lease
 from aic.observability.logging import get_logger
 
-__all__ = ["BackgroundLoops", "leased", "poll_loop"]
+__all__ = ["BackgroundLoops", "leased", "pause", "poll_loop"]
 
 _log = get_logger("aic.background")
 
 Loop = Callable[[asyncio.Event], Awaitable[None]]
+
+
+async def pause(seconds: float, *events: asyncio.Event) -> None:
+    """Sleep ``seconds``, or less if one of ``events`` is set."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
 
 
 def poll_loop(

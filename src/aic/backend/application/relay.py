@@ -7,6 +7,7 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable
 
+from aic.backend.application.background import pause
 from aic.backend.application.ports import (
     CheckpointStore,
     EventStore,
@@ -19,16 +20,6 @@ from aic.observability.logging import get_logger
 __all__ = ["OutboxRelay"]
 
 _log = get_logger("aic.relay")
-
-
-async def _pause(seconds: float, *events: asyncio.Event) -> None:
-    """Sleep ``seconds``, or less if one of ``events`` is set."""
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
 
 
 class OutboxRelay:
@@ -88,7 +79,7 @@ class OutboxRelay:
                     _log.info("relay_lease_acquired", relay=self.name)
                     await self._lead(stop)
                 else:
-                    await _pause(self._renew_every, stop)
+                    await pause(self._renew_every, stop)
         finally:
             # Best effort: handing over now spares the others the wait for the expiry.
             with contextlib.suppress(Exception):
@@ -120,7 +111,7 @@ class OutboxRelay:
                 events = await self._publish_after(after)
             except Exception as exc:  # a store or transport outage: retry, never give up
                 _log.warning("relay_publish_failed", relay=self.name, error=repr(exc))
-                await _pause(self._retry_after, stop)
+                await pause(self._retry_after, stop)
                 continue
             now = time.monotonic()
             if events:
@@ -130,7 +121,7 @@ class OutboxRelay:
                 # Just after activity, look again soon: on PostgreSQL a notified commit can
                 # stay behind the transaction horizon for a few milliseconds.
                 busy = now - last_activity < self._eager_for
-                await _pause(self._eager_sleep if busy else self._idle_sleep, stop, self._wake)
+                await pause(self._eager_sleep if busy else self._idle_sleep, stop, self._wake)
 
     async def _publish_after(self, after: int) -> list[StoredEvent]:
         events = await self._store.read_all(after=after, limit=self._batch_size)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Protocol
 
+from aic.backend.application.background import pause
 from aic.backend.application.ports import StoredEvent
 from aic.backend.application.realtime.subscription import GlobalOrder, Subscription
 from aic.observability.logging import get_logger
@@ -39,15 +40,6 @@ class HubUnavailable(RuntimeError):
 
 class TooManySubscribers(RuntimeError):
     """This process serves as many subscribers as it is configured to."""
-
-
-async def _pause(seconds: float, *events: asyncio.Event) -> None:
-    waiters = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
 
 
 class RealtimeHub:
@@ -181,7 +173,7 @@ class RealtimeHub:
                     events = await self._read()
                 except Exception as exc:  # a store outage: subscribers wait, never lose events
                     _log.warning("realtime_read_failed", error=repr(exc))
-                    await _pause(self._retry_seconds, stop)
+                    await pause(self._retry_seconds, stop)
                     continue
                 now = time.monotonic()
                 if events:
@@ -189,7 +181,7 @@ class RealtimeHub:
                     if len(events) == self._page_size:
                         continue
                 busy = now - last_activity < self._eager_for
-                await _pause(self._eager_sleep if busy else self._poll_seconds, stop, self._wake)
+                await pause(self._eager_sleep if busy else self._poll_seconds, stop, self._wake)
         finally:
             for subscription in list(self._subscribers):
                 subscription.close("shutdown")
@@ -200,7 +192,7 @@ class RealtimeHub:
                 self._cursor = await self._store.head_position()
             except Exception as exc:
                 _log.warning("realtime_start_failed", error=repr(exc))
-                await _pause(self._retry_seconds, stop)
+                await pause(self._retry_seconds, stop)
         self._started.set()
 
     async def _read(self) -> list[StoredEvent]:
