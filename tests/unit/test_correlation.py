@@ -136,6 +136,7 @@ def test_a_logger_made_before_logging_is_configured_follows_the_configuration(
         ("published", "info"),
         ("slow", "warning"),
     ]
-    assert lines[0]["logger"] == "aic.early" and lines[0]["part"] == "relay"
-    assert lines[0]["count"] == 3 and lines[0]["service"] == "backend"
-    assert lines[1]["batch"] == 7
+    first, second = lines
+    assert (first["logger"], first["part"], first["count"]) == ("aic.early", "relay", 3)
+    assert first["service"] == "backend"
+    assert second["batch"] == 7
