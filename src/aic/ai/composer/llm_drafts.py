@@ -20,7 +20,18 @@ from aic.ai.composer.documents import GeneratedContent, Section
 from aic.ai.composer.draft_repair import DraftRepair, LLMDraftRejected
 from aic.ai.providers.ports import CompletionRequest, Message
 
-__all__ = ["LLMDraftRejected", "ParsedDraft", "build_prompt", "parse_draft", "review_draft"]
+__all__ = [
+    "GENERATION_SYSTEM_PROMPT",
+    "LLMDraftRejected",
+    "ParsedDraft",
+    "build_prompt",
+    "parse_draft",
+    "review_draft",
+]
+
+# The system message of every generation prompt: it also tells the offline provider that a
+# request is a generation, which it declines (the content service composes it instead).
+GENERATION_SYSTEM_PROMPT = "You are a careful B2B content writer who never invents facts."
 
 _FIELD = re.compile(r"^(TITLE|SEO_TITLE|META):\s*(.*)$")
 _SOURCES = re.compile(r"^SOURCES:\s*(.*)$", re.IGNORECASE)
@@ -61,11 +72,10 @@ def build_prompt(brief: Brief, passages: Sequence[RetrievedPassage]) -> Completi
         f"{hit.passage.text}"
         for hit in passages
     )
-    system = "You are a careful B2B content writer who never invents facts."
     user = "\n".join(r for r in rules if r) + (f"\n\n{examples}" if examples else "")
     user += f"\n\nSources:\n\n{sources}"
     return CompletionRequest(
-        messages=(Message("system", system), Message("user", user)),
+        messages=(Message("system", GENERATION_SYSTEM_PROMPT), Message("user", user)),
         max_tokens=max(256, high * 2 + 200),
         temperature=0.3,
     )

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Sequence
 from aic.ai.composer.answers import Answer, AnswerComposer
 from aic.ai.composer.corpus import ContentCorpus
 from aic.ai.composer.documents import COMPOSER_MODEL, COMPOSER_PROVIDER
+from aic.ai.composer.llm_drafts import GENERATION_SYSTEM_PROMPT
 from aic.ai.providers.ports import (
     Completion,
     CompletionChunk,
@@ -51,6 +52,10 @@ class LocalComposerProvider:
     """Answers the last user message from retrieved passages; offline, always available.
 
     It never invents: with nothing relevant indexed, the answer is the fixed "I don't know".
+    A content-generation prompt (``llm_drafts.build_prompt``) reaches it only when the chain
+    falls back after every network provider failed: it declines it (``bad_request``), so the
+    chain's error reaches the content service, which composes the document itself or, when
+    the request named its provider, answers with that error.
     """
 
     def __init__(self, corpus: ContentCorpus, answers: AnswerComposer) -> None:
@@ -68,6 +73,13 @@ class LocalComposerProvider:
         return ProviderStatus(self.name, available=True, models=(COMPOSER_MODEL,))
 
     async def _answer(self, request: CompletionRequest) -> Answer:
+        if request.messages and request.messages[0].content == GENERATION_SYSTEM_PROMPT:
+            raise ProviderError(
+                self.name,
+                "bad_request",
+                "content generation is composed by the content service, not answered as chat",
+                model=COMPOSER_MODEL,
+            )
         question = next(
             (m.content.strip() for m in reversed(request.messages) if m.role == "user"), ""
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -18,7 +18,8 @@ from aic.ai.composer.draft_repair import LLMDraftRejected
 from aic.ai.composer.llm_drafts import build_prompt, parse_draft, review_draft
 from aic.ai.composer.provider import text_pieces
 from aic.ai.composer.sentences import contains_phrase
-from aic.ai.providers.ports import Completion, LLMProvider, Usage
+from aic.ai.providers.chain import AllProvidersFailed
+from aic.ai.providers.ports import Completion, LLMProvider, ProviderStatus, Usage
 from aic.asgi.errors import ApiError
 
 __all__ = [
@@ -215,24 +216,30 @@ class ContentService:
         return Generated(document, completion.usage)
 
     async def generate(self, plan: GenerationPlan) -> Generated:
+        """The plan's document: the LLM's reviewed draft, else the composer's. When the plan
+        named its provider, a failure of every LLM is the chain's error, not a document."""
         if plan.composed is not None:
             return plan.composed
         request = build_prompt(plan.brief, plan.retrieved[:12]).with_model(plan.model)
         assert self.llm is not None  # a plan names a model only when there is an LLM
         try:
             completion = await self.llm.generate(request)
-            if completion.provider == COMPOSER_PROVIDER:
-                return self._compose(plan.brief, plan.retrieved, "No LLM provider answered.")
             return self._reviewed(plan, completion)
         except LLMDraftRejected as exc:
             return self._compose(plan.brief, plan.retrieved, _rejected(exc))
-        except ApiError as exc:  # every provider failed
+        except AllProvidersFailed as exc:
+            failed = _network_failure(exc)
             if plan.explicit:
-                raise
-            return self._compose(plan.brief, plan.retrieved, f"LLM failed: {exc.message}")
+                raise failed from exc
+            return self._compose(plan.brief, plan.retrieved, _no_answer(failed))
 
-    async def events(self, plan: GenerationPlan) -> AsyncIterator[GenerationEvent]:
-        """The document as it is written: LLM text as it comes, or the composer's sections."""
+    async def events(self, plan: GenerationPlan) -> AsyncGenerator[GenerationEvent, None]:
+        """The document as it is written: LLM text as it comes, or the composer's sections.
+
+        With an explicitly named provider, a failure of every LLM raises the chain's error
+        before the first event; a failure after the LLM's first text raises too (the caller
+        reports it in the stream). Otherwise the composer takes over, after a ``Reset`` if
+        text was already sent."""
         if plan.composed is not None:
             async for event in _composed_events(plan.composed):
                 yield event
@@ -245,29 +252,26 @@ class ContentService:
         chunks = self.llm.stream(request)
         try:
             async for chunk in chunks:
-                if chunk.provider == COMPOSER_PROVIDER:
-                    break  # every LLM failed before its first text: the composer writes it
                 provider, model = chunk.provider, chunk.model
                 usage = chunk.usage or usage
                 if chunk.text:
                     text.append(chunk.text)
                     yield TextPiece(chunk.text)
-            else:
-                completion = Completion(
-                    "".join(text), model, provider, "stop", usage or Usage.estimate("", ""), 0.0
-                )
-                yield Finished(self._reviewed(plan, completion))
-                return
-            fallback = self._compose(plan.brief, plan.retrieved, "No LLM provider answered.")
+            completion = Completion(
+                "".join(text), model, provider, "stop", usage or Usage.estimate("", ""), 0.0
+            )
+            yield Finished(self._reviewed(plan, completion))
+            return
         except LLMDraftRejected as exc:
             yield Reset(_rejected(exc))
             fallback = self._compose(plan.brief, plan.retrieved, _rejected(exc))
-        except ApiError as exc:
+        except ApiError as exc:  # every provider failed, or the stream broke off
+            failed = _network_failure(exc) if isinstance(exc, AllProvidersFailed) else exc
             if plan.explicit:
-                raise
+                raise failed from exc
             if text:
-                yield Reset(f"LLM failed: {exc.message}")
-            fallback = self._compose(plan.brief, plan.retrieved, f"LLM failed: {exc.message}")
+                yield Reset(f"LLM failed: {failed.message}")
+            fallback = self._compose(plan.brief, plan.retrieved, _no_answer(failed))
         finally:
             aclose = getattr(chunks, "aclose", None)
             if aclose is not None:
@@ -280,6 +284,29 @@ class ContentService:
     ) -> Answer:
         where = PassageFilter(portal=portal, segment=segment)
         return self.answers.answer(question, await self.corpus.retrieve(question, where, 12))
+
+
+def _network_failure(exc: AllProvidersFailed) -> AllProvidersFailed:
+    """The chain's error without the offline composer's refusal of the generation prompt
+    (it declines every one): status and code as if only the network providers were asked."""
+    failures = [f for f in exc.failures if f.provider != COMPOSER_PROVIDER]
+    if len(failures) == len(exc.failures):
+        return exc
+    attempts = exc.details.get("attempts", []) if isinstance(exc.details, dict) else []
+    skipped = [
+        ProviderStatus(str(a["provider"]), False, reason=a.get("message"))
+        for a in attempts
+        if a.get("kind") == "unavailable" and a.get("provider") != COMPOSER_PROVIDER
+    ]
+    return AllProvidersFailed(failures, skipped)
+
+
+def _no_answer(failed: ApiError) -> str:
+    """The note of a document composed because no LLM answered."""
+    if isinstance(failed, AllProvidersFailed) and failed.failures:
+        reasons = "; ".join(f"{f.provider}: {f.kind}: {f.message}" for f in failed.failures)
+        return f"No LLM provider answered ({reasons}); composed offline."
+    return f"LLM failed: {failed.message}; composed offline."
 
 
 def _rejected(exc: LLMDraftRejected) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -15,6 +16,7 @@ from aic.ai.composer.service import (
     ContentService,
     Finished,
     Generated,
+    GenerationEvent,
     Reset,
     SectionStarted,
     TextPiece,
@@ -179,8 +181,21 @@ async def generate_content(body: GenerateContentRequest, service: ContentDep) ->
         generated = await service.generate(plan)
         return JSONResponse(generated_response(generated).model_dump(mode="json"))
 
+    stream = service.events(plan)
+    try:  # until the first event, a failure (a named provider's) is still a JSON error
+        first = await anext(stream)
+    except BaseException:
+        await stream.aclose()
+        raise
+
+    async def all_events() -> AsyncIterator[GenerationEvent]:
+        yield first
+        async with aclosing(stream):
+            async for event in stream:
+                yield event
+
     async def events() -> AsyncIterator[bytes]:
-        async for event in service.events(plan):
+        async for event in all_events():
             if isinstance(event, SectionStarted):
                 data = {
                     "index": event.index,

@@ -17,10 +17,14 @@ from aic.ai.composer import (
     ContentCorpus,
     ContentService,
     LocalComposer,
+    LocalComposerProvider,
     Relevance,
 )
 from aic.ai.entrypoints import answers, content
+from aic.ai.providers import CompletionRequest, ProviderError
+from aic.ai.providers.chain import ProviderChain
 from aic.asgi.errors import install_error_handlers
+from tests.support.llm import ScriptedProvider
 from tests.support.memory_vectors import MemoryVectorIndex
 from tests.unit.ai.composer.conftest import DEMO_DOCUMENTS, TopicalEmbedder
 
@@ -195,3 +199,50 @@ def test_a_streamed_answer_ends_with_the_whole_answer(client: TestClient) -> Non
     tokens = "".join(data["text"] for kind, data in sent if kind == "token")
     assert tokens == sent[-1][1]["answer"]
     assert sent[-1][1]["grounded"] is True
+
+
+def _always_times_out(request: CompletionRequest) -> str:
+    raise ProviderError("openai", "timeout", "no answer within 30 s")
+
+
+@pytest.fixture(scope="module")
+def with_llm(client: TestClient) -> Iterator[TestClient]:
+    """The same indexed content behind a chain of an always failing openai, then the composer."""
+    relevance = Relevance(min_score=0.15)
+    answers_ = AnswerComposer(relevance)
+    corpus: ContentCorpus = client.app.state.container.content.corpus  # type: ignore[attr-defined]
+    openai = ScriptedProvider("openai", ("gpt-test",), reply=_always_times_out)
+    chain = ProviderChain([openai, LocalComposerProvider(corpus, answers_)], retries=0)
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(content.router, prefix="/v1")
+    app.state.container = SimpleNamespace(
+        content=ContentService(corpus, LocalComposer(relevance), answers_, chain)
+    )
+    with TestClient(app) as llm_client:
+        yield llm_client
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_named_provider_that_fails_gets_the_chains_error_not_a_document(
+    with_llm: TestClient, stream: bool
+) -> None:
+    response = with_llm.post(
+        "/v1/content/generate", json={**GENERATE, "provider": "openai", "stream": stream}
+    )
+    assert response.status_code == 504, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["code"] == "llm_timeout"
+    assert [a["provider"] for a in error["details"]["attempts"]] == ["openai"]
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_unnamed_provider_that_fails_is_replaced_by_the_composer(
+    with_llm: TestClient, stream: bool
+) -> None:
+    response = with_llm.post("/v1/content/generate", json={**GENERATE, "stream": stream})
+    assert response.status_code == 200, response.text
+    body = events(response.text)[-1][1] if stream else response.json()
+    assert body["provider"] == "local-composer"
+    assert body["notes"][0].startswith("No LLM provider answered (openai: timeout")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -28,9 +28,10 @@ from aic.ai.composer.service import (
     TextPiece,
 )
 from aic.ai.providers import CompletionRequest, ProviderError
-from aic.ai.providers.chain import ProviderChain
+from aic.ai.providers.chain import AllProvidersFailed, ProviderChain, StreamInterrupted
+from aic.ai.providers.ports import ErrorKind
 from aic.asgi.errors import ApiError
-from tests.support.llm import ScriptedProvider
+from tests.support.llm import Pieces, ScriptedProvider
 
 BRIEF = Brief(
     content_type="blog_post",
@@ -154,11 +155,79 @@ def test_an_unusable_llm_answer_is_replaced_by_the_local_composer(
     assert "rejected" in document.notes[0]
 
 
+def failing(kind: ErrorKind = "timeout") -> Callable[[CompletionRequest], str]:
+    """A provider's reply that always fails with ``kind``."""
+
+    def reply(request: CompletionRequest) -> str:
+        raise ProviderError("openai", kind, f"always {kind}")
+
+    return reply
+
+
 def test_a_failing_llm_falls_back_to_the_composer(demo_corpus: ContentCorpus) -> None:
     failure = ProviderError("openai", "auth", "bad key")
     document = generate(demo_corpus, ScriptedProvider("openai", script=[failure])).document
     assert document.provider == "local-composer"
-    assert document.notes[0] == "No LLM provider answered."
+    assert document.notes[0] == (
+        "No LLM provider answered (openai: auth: bad key); composed offline."
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code"),
+    [("timeout", 504, "llm_timeout"), ("auth", 502, "llm_failed")],
+)
+def test_a_named_provider_that_fails_gives_the_chains_error(
+    demo_corpus: ContentCorpus, kind: ErrorKind, status: int, code: str
+) -> None:
+    llm = ScriptedProvider("openai", reply=failing(kind))
+    with pytest.raises(AllProvidersFailed) as raised:
+        generate(demo_corpus, llm, provider="openai")
+    assert (raised.value.status_code, raised.value.code) == (status, code)
+    attempts = raised.value.details["attempts"]  # type: ignore[index]
+    assert [(a["provider"], a["kind"]) for a in attempts] == [("openai", kind)]
+    assert len(llm.calls) == 1
+
+
+def test_a_named_provider_that_fails_before_streaming_raises_before_any_event(
+    demo_corpus: ContentCorpus,
+) -> None:
+    async def run() -> None:
+        content = service(demo_corpus, ScriptedProvider("openai", reply=failing()))
+        events = content.events(await content.plan(BRIEF, None, "openai"))
+        with pytest.raises(AllProvidersFailed) as raised:
+            await anext(events)
+        assert raised.value.status_code == 504
+
+    asyncio.run(run())
+
+
+def test_a_named_provider_that_breaks_off_its_stream_is_not_replaced(
+    demo_corpus: ContentCorpus,
+) -> None:
+    broken = Pieces(("TITLE: ", "Sandboxes"), then=ProviderError("openai", "connection", "reset"))
+
+    sent: list[GenerationEvent] = []
+
+    async def run() -> None:
+        content = service(demo_corpus, ScriptedProvider("openai", script=[broken]))
+        async for event in content.events(await content.plan(BRIEF, None, "openai")):
+            sent.append(event)
+
+    with pytest.raises(StreamInterrupted):
+        asyncio.run(run())
+    assert [type(e) for e in sent] == [TextPiece, TextPiece]
+
+
+def test_an_unnamed_provider_that_fails_streaming_is_replaced_by_the_composer(
+    demo_corpus: ContentCorpus,
+) -> None:
+    events = stream(demo_corpus, ScriptedProvider("openai", reply=failing()))
+    assert isinstance(events[0], SectionStarted)  # nothing was sent: no reset needed
+    assert isinstance(events[-1], Finished)
+    document = events[-1].generated.document
+    assert document.provider == "local-composer"
+    assert document.notes[0].startswith("No LLM provider answered (openai: timeout")
 
 
 def test_asking_for_the_local_composer_never_calls_the_llm(demo_corpus: ContentCorpus) -> None:

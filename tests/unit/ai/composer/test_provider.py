@@ -9,10 +9,12 @@ import pytest
 from aic.ai.composer import (
     NO_ANSWER,
     AnswerComposer,
+    Brief,
     ContentCorpus,
     LocalComposerProvider,
     Relevance,
 )
+from aic.ai.composer.llm_drafts import build_prompt
 from aic.ai.providers import CompletionRequest, Message, ProviderError
 from aic.ai.providers.chain import ProviderChain
 from tests.unit.ai.composer.conftest import DEMO_IDS
@@ -83,6 +85,23 @@ def test_a_chat_without_a_user_message_is_a_bad_request(demo_corpus: ContentCorp
     with pytest.raises(ProviderError) as raised:
         asyncio.run(provider(demo_corpus).generate(chat(("system", "Be brief."))))
     assert raised.value.kind == "bad_request"
+
+
+def test_it_declines_a_content_generation_prompt(demo_corpus: ContentCorpus) -> None:
+    """The content service composes documents itself; answering the prompt as a question
+    would hide that every network provider failed."""
+    brief = Brief(content_type="email", topic="sandboxes and change management")
+    prompt = build_prompt(brief, [])
+    composer = provider(demo_corpus)
+    with pytest.raises(ProviderError) as raised:
+        asyncio.run(composer.generate(prompt))
+    assert (raised.value.provider, raised.value.kind) == ("local-composer", "bad_request")
+
+    async def first_chunk() -> object:
+        return await anext(composer.stream(prompt))
+
+    with pytest.raises(ProviderError):
+        asyncio.run(first_chunk())
 
 
 def test_it_serves_as_the_chains_offline_fallback(demo_corpus: ContentCorpus) -> None:
