@@ -14,6 +14,7 @@ from aic.ai.composer.sentences import (
     STOPWORDS,
     contains_phrase,
     content_tokens,
+    lowered_start,
     split_sentences,
     words,
 )
@@ -118,16 +119,10 @@ def near_repeat(sentence: str, seen: list[set[str]], limit: float = 0.8) -> bool
     return False
 
 
-_LOWER_SAFE = STOPWORDS | {"every", "each", "most", "many", "some", "all", "any", "no"}
-
-
 def with_connector(connector: str | None, sentence: str) -> str:
-    """``sentence`` after ``connector``, its capital lowered only where it is a common word."""
+    """``sentence`` after ``connector``, its capital lowered only where it is a common word;
+    a sentence whose capital may be a name's gets no connector."""
     if not connector:
         return sentence
-    first = sentence.split(" ", 1)[0]
-    if first.lower() in _LOWER_SAFE and first[:1].isupper() and first[1:].islower():
-        return f"{connector} {sentence[:1].lower()}{sentence[1:]}"
-    if first.isupper() or first[:1].isdigit():
-        return f"{connector} {sentence}"  # an acronym or a number keeps its form
-    return sentence  # a capital we cannot tell from a name's: no connector
+    joined = lowered_start(sentence)
+    return sentence if joined is None else f"{connector} {joined}"

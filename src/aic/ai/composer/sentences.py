@@ -11,6 +11,7 @@ __all__ = [
     "content_tokens",
     "count_words",
     "inline_plain",
+    "lowered_start",
     "markdown_blocks",
     "phrase_pattern",
     "split_sentences",
@@ -23,6 +24,9 @@ _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
+# A bold lead term ending in its own full stop or colon, then its text:
+# "**Intake Forms.** The forms that start and feed workflows."
+_LEAD_TERM = re.compile(r"^(\*\*|__)(?P<term>[^*_]+?)[.:]\1\s+(?P<rest>\S.*)$", re.DOTALL)
 # A sentence ends at . ! or ? followed by space and a capital, digit or opening quote; the
 # lookbehinds keep common abbreviations and initials inside their sentence.
 _BOUNDARY = re.compile(
@@ -97,12 +101,47 @@ def markdown_blocks(markdown: str) -> list[str]:
     return blocks
 
 
+# Words that may lose their capital after a connector or a lead term: common words only,
+# never a name, an acronym or "I".
+_LOWER_SAFE = (STOPWORDS - {"i"}) | {"every", "each", "most", "many", "some", "all", "any", "no"}
+
+
+def lowered_start(sentence: str) -> str | None:
+    """``sentence`` as it reads after a connector or a colon: a capitalised common first word
+    lower-cased; a number or an acronym kept; ``None`` when the capital may be a name's."""
+    first = sentence.split(" ", 1)[0]
+    if first.lower() in _LOWER_SAFE and first[:1].isupper() and first[1:] == first[1:].lower():
+        return sentence[:1].lower() + sentence[1:]
+    if first[:1].isdigit() or (len(first) > 1 and first.isupper()):
+        return sentence
+    return None
+
+
+def _with_lead_term(term: str, sentence: str) -> str:
+    """A glossary-like lead term joined to the first sentence of its text, in their own
+    words: "Intake Forms: the forms that start and feed workflows." (a dash where either has
+    a colon already)."""
+    rest = lowered_start(sentence) or sentence
+    joiner = " \u2014 " if ":" in term or ":" in sentence else ": "
+    return f"{term}{joiner}{rest}"
+
+
 def split_sentences(text: str) -> list[str]:
-    """The sentences of plain text, each stripped; list items and lines stay apart."""
+    """The sentences of plain text, each stripped; list items and lines stay apart.
+
+    A block led by a bold term with its own full stop ("**Run.** One execution of …") keeps
+    the term with its first sentence ("Run: one execution of …"): alone, the term is no
+    sentence and the definition has no subject.
+    """
     found: list[str] = []
     for block in markdown_blocks(text):
-        plain = inline_plain(block).strip()
-        found += [s.strip() for s in _BOUNDARY.split(plain) if s and s.strip()]
+        lead = _LEAD_TERM.match(strip_list_marker(block))
+        term = inline_plain(lead.group("term")).strip() if lead else ""
+        plain = inline_plain(lead.group("rest") if lead else block).strip()
+        sentences = [s.strip() for s in _BOUNDARY.split(plain) if s and s.strip()]
+        if term and sentences:
+            sentences[0] = _with_lead_term(term, sentences[0])
+        found += sentences
     return found
 
 
