@@ -16,6 +16,7 @@ from aic.ai.composer import NO_ANSWER
 from aic.ai.composer.briefs import Brief
 from aic.ai.composer.documents import GeneratedContent, Section
 from aic.ai.composer.grounding import SourceSentences, TemplateMatcher, unsupported
+from aic.ai.composer.passages import ContentDocument, split_document
 from aic.ai.composer.sentences import contains_phrase
 from aic.ai.entrypoints.app import create_app
 from aic.ai.settings import AISettings
@@ -87,6 +88,45 @@ def _document_of(body: dict[str, Any]) -> GeneratedContent:
     )
 
 
+SOURCES = {cid: SourceSentences([a.body_markdown, a.summary]) for cid, a in ARTICLES.items()}
+HEADINGS = {
+    p.heading.lower()
+    for cid, a in ARTICLES.items()
+    for p in split_document(
+        ContentDocument(
+            cid,
+            a.slug,
+            a.title,
+            a.content_type,
+            a.portals,
+            a.segment,
+            a.body_markdown,
+            summary=a.summary,
+        )
+    )
+}
+
+
+def _ungrounded(body: dict[str, Any], request: dict[str, Any]) -> list[str]:
+    """Sentences and headings of a generated body that are neither a template instance nor
+    supported by a source their own section cites."""
+    brief = Brief(
+        content_type=request["content_type"],
+        topic=request["topic"],
+        keywords=tuple(request["keywords"]),
+    )
+    titles = [a.title for a in ARTICLES.values()] + [a.slug for a in ARTICLES.values()]
+    matcher = TemplateMatcher(brief, titles)
+    document = _document_of(body)
+    problems = [u.sentence for u in unsupported(document, SOURCES, matcher, threshold=0.9)]
+    problems += [
+        f"heading {s.heading!r}"
+        for s in document.sections
+        if s.heading.lower() not in HEADINGS and not matcher.matches(s.heading)
+    ]
+    return problems
+
+
 def test_a_blog_post_is_grounded_in_the_demo_content_with_minilm(ai: httpx2.Client) -> None:
     response = ai.post("/v1/content/generate", json=BRIEF)
     assert response.status_code == 200, response.text
@@ -100,14 +140,32 @@ def test_a_blog_post_is_grounded_in_the_demo_content_with_minilm(ai: httpx2.Clie
     assert cited
     assert cited <= set(ARTICLES)
     assert {ARTICLES[cid].segment for cid in cited} <= {"smb", "all"}
-    sources = SourceSentences(
-        [ARTICLES[cid].body_markdown for cid in cited] + [ARTICLES[cid].summary for cid in cited]
-    )
-    brief = Brief(content_type="blog_post", topic=BRIEF["topic"], keywords=tuple(BRIEF["keywords"]))
-    matcher = TemplateMatcher(brief, [a.title for a in ARTICLES.values()])
-    assert unsupported(_document_of(body), sources, matcher, threshold=0.9) == []
+    assert _ungrounded(body, BRIEF) == []
     again = ai.post("/v1/content/generate", json=BRIEF).json()
     assert again == body
+
+
+@pytest.mark.parametrize(
+    ("content_type", "tone"),
+    [
+        ("blog_post", "professional"),
+        ("email", "friendly"),
+        ("landing_page", "authoritative"),
+        ("social_post", "playful"),
+        ("product_description", "professional"),
+        ("seo_meta", "authoritative"),
+    ],
+)
+def test_every_content_type_is_grounded_with_minilm(
+    ai: httpx2.Client, content_type: str, tone: str
+) -> None:
+    request = {**BRIEF, "content_type": content_type, "tone": tone, "length": "medium"}
+    response = ai.post("/v1/content/generate", json=request)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["provider"] == "local-composer"
+    assert all(s["source_ids"] for s in body["sections"])
+    assert _ungrounded(body, request) == []
 
 
 def _events(text: str) -> list[tuple[str, Any]]:

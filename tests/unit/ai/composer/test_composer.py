@@ -67,8 +67,10 @@ def brief(
 def grounding_problems(
     document: GeneratedContent, retrieved: list[RetrievedPassage], b: Brief
 ) -> list[str]:
-    cited = {sid for s in document.sections for sid in s.source_ids}
-    sources = SourceSentences(h.passage.text for h in retrieved if h.passage.content_id in cited)
+    texts: dict[str, list[str]] = {}
+    for hit in retrieved:
+        texts.setdefault(hit.passage.content_id, []).append(hit.passage.text)
+    sources = {cid: SourceSentences(t) for cid, t in texts.items()}
     titles = [h.passage.title for h in retrieved] + [h.passage.slug for h in retrieved]
     matcher = TemplateMatcher(b, titles)
     problems = [

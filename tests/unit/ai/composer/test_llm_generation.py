@@ -184,7 +184,7 @@ def test_a_named_provider_that_fails_gives_the_chains_error(
     with pytest.raises(AllProvidersFailed) as raised:
         generate(demo_corpus, llm, provider="openai")
     assert (raised.value.status_code, raised.value.code) == (status, code)
-    attempts = raised.value.details["attempts"]  # type: ignore[index]
+    attempts = raised.value.details["attempts"]
     assert [(a["provider"], a["kind"]) for a in attempts] == [("openai", kind)]
     assert len(llm.calls) == 1
 
