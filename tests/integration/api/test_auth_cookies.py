@@ -7,6 +7,7 @@ from contextlib import suppress
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi.testclient import TestClient
 from starlette.responses import Response
@@ -126,7 +127,10 @@ def test_refreshing_the_cookie_rotates_it_and_the_old_one_stops_working(api: Tes
     assert replay.get("/api/auth/me").status_code == 401  # a rotated cookie is no session
     no_csrf = client_of(api)
     no_csrf.cookies.set("aic_session", browser.cookies["aic_session"])
-    assert no_csrf.post("/api/auth/refresh").status_code == 401
+    refused = no_csrf.post("/api/auth/refresh")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "csrf_failed"
+    assert browser.get("/api/auth/me").status_code == 200  # the session was not touched
 
 
 def test_signing_out_clears_the_cookies_and_ends_the_session(api: TestClient) -> None:
@@ -168,3 +172,49 @@ def test_a_websocket_opened_by_another_site_does_not_get_the_session(api: TestCl
     assert first_reply("https://evil.example")["code"] == 4401
     assert "pong" in first_reply("http://127.0.0.1:3005")["text"]  # the admin portal
     assert "pong" in first_reply("http://testserver")["text"]  # the backend itself
+
+
+def test_a_portal_form_post_refreshes_the_cookie_with_its_csrf_field(api: TestClient) -> None:
+    browser, body = _browser(api, ["viewer"])
+    old = browser.cookies["aic_session"]
+    refreshed = browser.post("/api/auth/refresh", data={"csrf_token": body["csrf_token"]})
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["access_token"] is None  # still a cookie session
+    assert browser.cookies["aic_session"] != old
+    assert refreshed.json()["csrf_token"] == browser.cookies["aic_csrf"]
+    assert browser.get("/api/auth/me").json()["via"] == "cookie"
+
+
+def test_a_portal_form_post_signs_out_with_its_csrf_field(api: TestClient) -> None:
+    browser, body = _browser(api, ["analyst"])
+    session = browser.cookies["aic_session"]
+    out = browser.post("/api/auth/logout", data={"csrf_token": body["csrf_token"]})
+    assert out.status_code == 204, out.text
+    assert "aic_session" not in browser.cookies
+    stolen = client_of(api)
+    stolen.cookies.set("aic_session", session)
+    assert stolen.get("/api/auth/me").status_code == 401
+
+
+def test_form_posts_to_refresh_or_sign_out_without_the_csrf_value_are_refused(
+    api: TestClient,
+) -> None:
+    browser, body = _browser(api, ["viewer"])
+    for url in ("/api/auth/refresh", "/api/auth/logout"):
+        for form in ({}, {"csrf_token": ""}, {"csrf_token": body["csrf_token"][::-1]}):
+            response = browser.post(url, content=urlencode(form), headers={"content-type": FORM})
+            assert response.status_code == 403, (url, form, response.text)
+            assert response.json()["error"]["code"] == "csrf_failed"
+        assert browser.post(url).status_code == 403  # no body, no header
+    assert browser.get("/api/auth/me").json()["via"] == "cookie"  # still signed in
+    assert "aic_session" in browser.cookies  # and the cookies were not cleared
+
+
+def test_sign_out_and_refresh_with_the_csrf_header_and_no_body(api: TestClient) -> None:
+    browser, body = _browser(api, ["viewer"])
+    csrf = {"X-CSRF-Token": body["csrf_token"]}
+    refreshed = browser.post("/api/auth/refresh", headers=csrf)
+    assert refreshed.status_code == 200, refreshed.text
+    csrf = {"X-CSRF-Token": refreshed.json()["csrf_token"]}
+    assert browser.post("/api/auth/logout", headers=csrf).status_code == 204
+    assert browser.get("/api/auth/me").status_code == 401

@@ -48,6 +48,8 @@ __all__ = [
     "Principal",
     "authenticate",
     "authorize",
+    "csrf_failed",
+    "csrf_unproven",
     "enforce_access",
 ]
 
@@ -183,6 +185,22 @@ async def _csrf_proven(connection: HTTPConnection, principal: Principal) -> bool
     )
 
 
+def csrf_failed() -> ApiError:
+    """The 403 of a cookie-authenticated unsafe request without its CSRF value."""
+    return ApiError(
+        403,
+        "csrf_failed",
+        f"Echo the `{CSRF_COOKIE}` cookie in the `{CSRF_HEADER}` header (or a "
+        f"`{CSRF_FORM_FIELD}` form field) on requests that change something.",
+    )
+
+
+def csrf_unproven(connection: HTTPConnection) -> bool:
+    """A valid session cookie came without its CSRF value, so a public route saw a visitor;
+    a route that acts on the session itself (refresh, sign out) refuses with ``csrf_failed``."""
+    return getattr(connection.state, "csrf_unproven", False) is True
+
+
 def _route(connection: HTTPConnection) -> tuple[str, str | None]:
     scope = connection.scope
     method = "WEBSOCKET" if scope["type"] == "websocket" else str(scope["method"])
@@ -202,12 +220,8 @@ async def _decide(connection: HTTPConnection) -> Principal:
     unsafe_cookie = principal.via == "cookie" and method in UNSAFE_METHODS
     if unsafe_cookie and not await _csrf_proven(connection, principal):
         if not rule.public:
-            raise ApiError(
-                403,
-                "csrf_failed",
-                f"Echo the `{CSRF_COOKIE}` cookie in the `{CSRF_HEADER}` header (or a "
-                f"`{CSRF_FORM_FIELD}` form field) on requests that change something.",
-            )
+            raise csrf_failed()
+        connection.state.csrf_unproven = True  # routes that act on the cookie refuse then
         principal = ANONYMOUS
     await enforce_rate_limit(
         connection, _rate_limit_identity(principal), public=principal.kind == "anonymous"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import json
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +13,13 @@ from pydantic.config import JsonDict
 from aic.backend.application.identity import AccountSecurity
 from aic.backend.application.sessions import AuthFailure, IssuedTokens
 from aic.backend.domain.accounts import Account
-from aic.backend.entrypoints.api.auth import SESSION_COOKIE, Principal, authorize
+from aic.backend.entrypoints.api.auth import (
+    SESSION_COOKIE,
+    Principal,
+    authorize,
+    csrf_failed,
+    csrf_unproven,
+)
 from aic.backend.entrypoints.api.deps import ContainerDep
 from aic.backend.entrypoints.api.examples import SIGNED_IN, documented, fails
 from aic.backend.entrypoints.api.ratelimits import enforce_login_rate_limit
@@ -47,16 +54,20 @@ class LoginRequest(BaseModel):
     csrf_token: str | None = Field(default=None, description="Ignored (forms may send it).")
 
 
+_REFRESH_EXAMPLE: JsonDict = {"refresh_token": "aic_rt_Jx1f0sQ7kq2Vb9mWcT4yZr8uLe3nHa6d"}
+
+
 class RefreshRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"refresh_token": "aic_rt_Jx1f0sQ7kq2Vb9mWcT4yZr8uLe3nHa6d"}]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_REFRESH_EXAMPLE]})
 
     refresh_token: str | None = Field(
-        default=None, max_length=200, description="Omit to refresh the session cookie."
+        default=None, max_length=200, description="Omit to use the session cookie."
+    )
+    csrf_token: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Portal form posts: the CSRF value of the session cookie (JSON sends "
+        "it in `X-CSRF-Token`).",
     )
 
 
@@ -162,6 +173,19 @@ _LOGIN_BODY: dict[str, Any] = {
         },
     }
 }
+# Optional: a portal posts a form with only its CSRF value, or nothing but the header.
+_REFRESH_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "application/json": {"schema": RefreshRequest.model_json_schema()},
+            _FORM: {
+                "schema": RefreshRequest.model_json_schema(),
+                "example": {"csrf_token": "q0Vt7b2Zr9WkX3mJ5nHc1LpS8dFy4aGe6uTi0oBw2xE"},
+            },
+        },
+    }
+}
 _TOO_SHORT = f"must have at least {MIN_PASSWORD_LENGTH} characters"
 _BAD_REFRESH = fails(
     401,
@@ -170,20 +194,56 @@ _BAD_REFRESH = fails(
 )
 
 
-async def _login_request(request: Request) -> tuple[LoginRequest, bool]:
-    """The body as JSON or as a form post; ``True`` for a form post."""
-    is_form = request.headers.get("content-type", "").startswith(_FORM)
+Body = TypeVar("Body", bound=BaseModel)
+
+
+async def _raw_body(request: Request) -> tuple[Any, bool] | None:
+    """The body as JSON or as a URL-encoded form post (``True``); ``None`` when there is none
+    (JSON ``null`` is a body, and no object)."""
+    if request.headers.get("content-type", "").startswith(_FORM):
+        return dict(await request.form()), True
+    raw = await request.body()
+    if not raw.strip():
+        return None
     try:
-        raw: Any = dict(await request.form()) if is_form else await request.json()
+        return json.loads(raw), False
     except ValueError:  # not JSON (nor a form)
         error = {"type": "json_invalid", "loc": ("body",), "msg": "Send JSON or a URL-encoded "
                  "form", "input": None}  # fmt: skip
         raise RequestValidationError([error]) from None
+
+
+def _validated(model: type[Body], raw: Any) -> Body:
     try:
-        return LoginRequest.model_validate(raw), is_form
+        return model.model_validate(raw)
     except ValidationError as exc:
         errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
         raise RequestValidationError(errors) from None
+
+
+async def _login_request(request: Request) -> tuple[LoginRequest, bool]:
+    """The body as JSON or as a form post; ``True`` for a form post."""
+    raw, is_form = await _raw_body(request) or (None, False)
+    return _validated(LoginRequest, raw), is_form  # no body: 422, like any non-object
+
+
+async def _refresh_request(request: Request) -> RefreshRequest:
+    """JSON, a form post (a portal's, with ``csrf_token``) or no body at all."""
+    found = await _raw_body(request)
+    body = RefreshRequest() if found is None else _validated(RefreshRequest, found[0])
+    require_storable(body.model_dump())  # the token is only hashed, but a NUL is no token
+    return body
+
+
+def _session_cookie(request: Request, principal: Principal) -> str | None:
+    """The session cookie the caller proved (CSRF value included); 403 ``csrf_failed`` for a
+    live one sent without its CSRF value."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if principal.via == "cookie" and cookie:
+        return cookie
+    if csrf_unproven(request):
+        raise csrf_failed()
+    return None
 
 
 def _set_session_cookies(
@@ -271,6 +331,7 @@ async def login(
 @router.post(
     "/refresh",
     summary="A new access token; the refresh token or cookie rotates",
+    openapi_extra=_REFRESH_BODY,
     responses=documented(
         SIGNED_IN,
         _BAD_REFRESH,
@@ -286,15 +347,16 @@ async def refresh(
     response: Response,
     identity: Identity,
     principal: Annotated[Principal, Depends(authorize("auth:refresh"))],
-    body: RefreshRequest | None = None,
 ) -> SignedIn:
-    """Send the refresh token (or, from a portal, the session cookie with its CSRF value):
+    """Send the refresh token as JSON or a form field (or, from a portal, the session cookie
+    with its CSRF value in `X-CSRF-Token` or a `csrf_token` form field, and no body needed):
     each one works once. Using one twice ends its session, as only a thief would."""
-    if body is not None and body.refresh_token:
+    body = await _refresh_request(request)
+    if body.refresh_token:
         issued = await identity.sessions.refresh(body.refresh_token)
         return _signed_in(issued, identity, response, cookie=False)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if principal.via != "cookie" or not cookie:
+    cookie = _session_cookie(request, principal)
+    if cookie is None:
         raise AuthFailure(
             "invalid_refresh_token",
             "Send `refresh_token`, or the session cookie with its CSRF value.",
@@ -307,19 +369,37 @@ async def refresh(
     return _signed_in(issued, identity, response, cookie=True)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="End this session")
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End this session",
+    openapi_extra=_REFRESH_BODY,
+    responses=documented(
+        fails(
+            403,
+            "csrf_failed",
+            "Echo the `aic_csrf` cookie in the `X-CSRF-Token` header (or a `csrf_token` form "
+            "field) on requests that change something.",
+        )
+    ),
+)
 async def logout(
+    request: Request,
     response: Response,
     identity: Identity,
     principal: Annotated[Principal, Depends(authorize("auth:logout"))],
-    body: RefreshRequest | None = None,
 ) -> None:
-    """Ends the session of the refresh token sent, or of the caller's token or cookie, and
-    clears the session cookies; its access tokens stop working at once."""
-    if body is not None and body.refresh_token:
+    """Ends the session of the refresh token sent (JSON or a form field), or of the caller's
+    token or cookie (a portal's form post sends its `csrf_token` field, or no body and the
+    `X-CSRF-Token` header), and clears the session cookies; its access tokens stop working at
+    once. A live session cookie without its CSRF value is refused (403)."""
+    body = await _refresh_request(request)
+    if body.refresh_token:
         await identity.sessions.logout_token(body.refresh_token)
     elif principal.session_id is not None:
         await identity.sessions.logout(principal.session_id)
+    else:
+        _session_cookie(request, principal)  # a cookie without its CSRF value: 403
     _clear_session_cookies(response, identity)
 
 
