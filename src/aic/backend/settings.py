@@ -180,6 +180,12 @@ class BackendSettings(CommonSettings):
     rate_limit_authenticated: str = Field(
         default="600/minute", description="Requests per signed-in account or per service key."
     )
+    rate_limit_failed_credentials: str = Field(
+        default="10/minute",
+        description="Wrong bearer tokens or service keys per client address before that "
+        "address is refused (429) for the rest of the window, even with right ones "
+        "(brute-force guard).",
+    )
     rate_limit_login: str = Field(
         default="5/minute;20/hour",
         description="Sign-in attempts per client address and account email (brute-force guard).",
@@ -242,7 +248,12 @@ class BackendSettings(CommonSettings):
             raise ValueError("must start with sqlite://, postgresql:// or postgres://")
         return value
 
-    @field_validator("rate_limit_public", "rate_limit_authenticated", "rate_limit_login")
+    @field_validator(
+        "rate_limit_public",
+        "rate_limit_authenticated",
+        "rate_limit_failed_credentials",
+        "rate_limit_login",
+    )
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         return rate_limit_text(value)
@@ -285,6 +296,7 @@ class BackendSettings(CommonSettings):
         return {
             "public": self.rate_limit_public,
             "authenticated": self.rate_limit_authenticated,
+            "failed_credentials": self.rate_limit_failed_credentials,
             "login": self.rate_limit_login,
         }
 

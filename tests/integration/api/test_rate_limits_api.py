@@ -1,4 +1,5 @@
-"""Backend limits by caller: address when anonymous, account when signed in; sign-in attempts."""
+"""Backend limits by caller: address when anonymous, account when signed in; sign-in attempts;
+wrong credentials per address."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.support.identity import (
     PASSWORD,
     bearer,
     cheap_password_hashing,
+    container,
     create_admin,
     sign_in,
 )
@@ -32,6 +34,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         rate_limit_public="4/minute",
         rate_limit_authenticated="4/minute",
         rate_limit_login="2/minute",
+        rate_limit_failed_credentials="3/minute",
     )
     # A real address as the peer: 127.0.0.1 is a trusted proxy by default, so tests can
     # speak for several visitors through X-Forwarded-For.
@@ -104,3 +107,37 @@ def test_a_signed_in_account_has_its_own_budget_wherever_it_calls_from(
     assert statuses == [200, 200, 200, 200, 429]
     refused = backend.get("/api/leads", headers=bearer(token))
     assert refused.json()["error"]["details"]["category"] == "authenticated"
+
+
+def test_wrong_service_keys_are_limited_per_address_then_even_the_right_one_is_refused(
+    backend: TestClient,
+) -> None:
+    here = visitor("198.51.100.6")
+    wrong = [
+        backend.get("/api/leads", headers={**here, "X-API-Key": f"guess-{n}"}) for n in range(4)
+    ]
+    assert [w.status_code for w in wrong] == [401, 401, 401, 429]
+    refused = wrong[-1]
+    assert refused.json()["error"]["details"]["category"] == "failed_credentials"
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    key = {"X-API-Key": container(backend).identity.service_key}
+    right_but_late = backend.get("/api/leads", headers={**here, **key})
+    assert right_but_late.status_code == 429  # refused before the key is looked at
+    assert right_but_late.json()["error"]["details"]["category"] == "failed_credentials"
+    assert backend.get("/api/leads", headers={**visitor("198.51.100.7"), **key}).status_code == 200
+    # Without credentials the address is an ordinary visitor still.
+    assert backend.get("/api/content", headers=here).status_code == 200
+
+
+def test_wrong_bearer_tokens_are_limited_per_address(backend: TestClient) -> None:
+    here = visitor("198.51.100.8")
+    forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbi0xIn0.c2lnbmF0dXJl"  # a JWT's shape
+    guesses = [bearer(forged), bearer("not-a-jwt"), {"Authorization": "Basic eDp5"}, bearer(forged)]
+    statuses = [
+        backend.get("/api/leads", headers={**here, **guess}).status_code for guess in guesses
+    ]
+    assert statuses == [401, 401, 401, 429]
+    token = sign_in(backend, ADMIN_EMAIL, PASSWORD)["access_token"]
+    refused = backend.get("/api/leads", headers={**here, **bearer(token)})
+    assert refused.status_code == 429
+    assert refused.json()["error"]["details"]["category"] == "failed_credentials"

@@ -12,6 +12,8 @@
 
 Presented credentials that are wrong answer 401 (a client must learn its token died); a stale
 session cookie is ignored instead, so a visitor with an old cookie still reaches public pages.
+Wrong credentials count per client address (``AIC_RATE_LIMIT_FAILED_CREDENTIALS``): past that
+limit, requests from the address that present a token or key get 429 before it is checked.
 
 ``enforce_access`` runs on every route of the app (an app-wide dependency): it looks up the
 route's ``(method, path template)`` in ``aic.security.rbac.ACCESS`` and refuses with 401 (not
@@ -34,7 +36,11 @@ from starlette.requests import HTTPConnection, Request
 from aic.asgi import ApiError
 from aic.asgi.observe import UNMATCHED_ROUTE, route_template
 from aic.backend.application.sessions import AuthFailure
-from aic.backend.entrypoints.api.ratelimits import enforce_rate_limit
+from aic.backend.entrypoints.api.ratelimits import (
+    count_failed_credentials,
+    enforce_rate_limit,
+    refuse_if_credentials_failed_too_often,
+)
 from aic.backend.identity import IdentityServices
 from aic.observability.logging import get_logger
 from aic.security.csrf import CSRF_COOKIE, CSRF_FORM_FIELD, CSRF_HEADER, csrf_token_matches
@@ -137,6 +143,27 @@ def _query_token_allowed(connection: HTTPConnection) -> bool:
     return "text/event-stream" in connection.headers.get("accept", "")
 
 
+def _presents_credentials(connection: HTTPConnection) -> bool:
+    """A token or key that ``authenticate`` will check (and may answer 401 to)."""
+    headers = connection.headers
+    if "authorization" in headers or "x-api-key" in headers:
+        return True
+    return bool(connection.query_params.get("access_token")) and _query_token_allowed(connection)
+
+
+async def _authenticate_limited(connection: HTTPConnection) -> Principal:
+    """``authenticate``, with wrong credentials counted per client address, and an address
+    past the limit refused (429) before its credentials are looked at."""
+    if _presents_credentials(connection):
+        await refuse_if_credentials_failed_too_often(connection)
+    try:
+        return await authenticate(connection)
+    except ApiError as exc:
+        if exc.status_code == 401:
+            await count_failed_credentials(connection)  # the 429 instead, once past the limit
+        raise
+
+
 async def authenticate(connection: HTTPConnection) -> Principal:
     """The caller of ``connection`` (``Request`` or ``WebSocket``); ``ApiError`` 401 when the
     credentials presented are not valid. Signed-out callers are ``ANONYMOUS``."""
@@ -211,7 +238,7 @@ def _route(connection: HTTPConnection) -> tuple[str, str | None]:
 async def _decide(connection: HTTPConnection) -> Principal:
     method, path = _route(connection)
     rule = rule_for(method, path) if path else None
-    principal = await authenticate(connection)
+    principal = await _authenticate_limited(connection)
     if rule is None:
         _log.error("route_not_in_access_table", method=method, route=path)
         raise ApiError(

@@ -2,6 +2,9 @@
 
 Anonymous callers are counted per client address (``public``), signed-in accounts and service
 keys per identity (``authenticated``), and sign-in attempts per address and email (``login``).
+Wrong credentials (a bearer token or service key that is not valid) are counted per address
+(``failed_credentials``); an address past that limit is refused before its credentials are
+even looked at, so guessing keys or tokens cannot go faster than the limit.
 """
 
 from __future__ import annotations
@@ -17,16 +20,20 @@ from aic.security.clientip import address_identity, client_ip
 
 __all__ = [
     "AUTHENTICATED",
+    "FAILED_CREDENTIALS",
     "LOGIN",
     "PUBLIC",
     "UNLIMITED_ROUTES",
+    "count_failed_credentials",
     "enforce_login_rate_limit",
     "enforce_rate_limit",
     "login_identity",
+    "refuse_if_credentials_failed_too_often",
     "request_address",
 ]
 
 PUBLIC, AUTHENTICATED, LOGIN = "public", "authenticated", "login"
+FAILED_CREDENTIALS = "failed_credentials"
 # Probes and scrapes come often from one address (the kubelet, Prometheus); refusing them
 # would restart healthy pods or blind the monitoring. Restrict them at the network instead.
 UNLIMITED_ROUTES = frozenset({"/api/health", "/api/health/live", "/metrics"})
@@ -74,3 +81,19 @@ async def enforce_login_rate_limit(request: Request, email: str) -> None:
     """
     container: BackendContainer = request.app.state.container
     await container.rate_limiter.check(login_identity(request_address(request), email), LOGIN)
+
+
+async def refuse_if_credentials_failed_too_often(connection: HTTPConnection) -> None:
+    """429 when this client address is past ``AIC_RATE_LIMIT_FAILED_CREDENTIALS``, counting
+    nothing: call it before looking at the credentials, so a right one is refused too (a
+    guesser must not learn which of its refused attempts was right)."""
+    container: BackendContainer = connection.app.state.container
+    identity = address_identity(request_address(connection))
+    await container.rate_limiter.refuse_if_exhausted(identity, FAILED_CREDENTIALS)
+
+
+async def count_failed_credentials(connection: HTTPConnection) -> None:
+    """Count one wrong credential against this client address (429 once past the limit)."""
+    container: BackendContainer = connection.app.state.container
+    identity = address_identity(request_address(connection))
+    await container.rate_limiter.check(identity, FAILED_CREDENTIALS)
