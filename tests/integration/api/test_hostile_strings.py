@@ -1,9 +1,11 @@
 """SQL injection, odd quotes, NUL, nesting and oversize in every string field of the public routes.
 
 The string fields come from the OpenAPI document, so a new field is covered as soon as it is
-declared. Each answer must be a 4xx in the one error format, or a 2xx that stored the text
-exactly as sent (read back); no request may be slow (an injected ``pg_sleep`` never ran), the
-database keeps every table, and a body over the limit is a 413 that stores nothing.
+declared; a public route of the access table (``aic.security.rbac``) that takes text and has
+no test here fails ``test_every_public_route_that_takes_text_is_covered``. Each answer must be
+a 4xx in the one error format, or a 2xx that stored the text exactly as sent (read back); no
+request may be slow (an injected ``pg_sleep`` never ran), the database keeps every table, and
+a body over the limit is a 413 that stores nothing.
 """
 
 from __future__ import annotations
@@ -11,15 +13,16 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
+from aic.security.rbac import ACCESS
 from tests.integration.api.conftest import eventually
-from tests.support.identity import ADMIN_EMAIL, PASSWORD, client_of, container
+from tests.support.identity import ADMIN_EMAIL, PASSWORD, bearer, client_of, container, sign_in
 
 INJECTIONS = [
     "' OR 1=1 --",
@@ -40,6 +43,19 @@ NOT_STRINGS: list[Any] = [{"$ne": None}, ["' OR 1=1 --"], {"a": {"b": "' OR 1=1 
 OVERLONG = "x" * 100_000  # far over every declared maximum, well under the body limit
 SLOW_SECONDS = 5.0  # the injected sleeps last 10 s; nothing else here comes close
 Problems = list[str]
+Test = TypeVar("Test", bound=Callable[..., None])
+# The public routes a test below sends hostile text to (see ``covers``).
+COVERED: set[tuple[str, str]] = set()
+
+
+def covers(*routes: tuple[str, str]) -> Callable[[Test], Test]:
+    """Marks a test as the hostile-text test of ``routes`` (method, path template)."""
+
+    def mark(test: Test) -> Test:
+        COVERED.update(routes)
+        return test
+
+    return mark
 
 
 # --- the string fields, from the OpenAPI document ---------------------------------------------
@@ -75,6 +91,34 @@ def string_fields(document: dict[str, Any], schema: dict[str, Any]) -> dict[str,
             if found is not None:
                 fields[f"{name}.note"] = found
     return fields
+
+
+def takes_text(document: dict[str, Any], schema: Any, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a schema holds a string anywhere (properties, items, maps, alternatives)."""
+    if not isinstance(schema, dict):
+        return False
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        return ref not in seen and takes_text(document, _resolve(document, schema), seen | {ref})
+    if schema.get("type") == "string":
+        return True
+    nested = [
+        *schema.get("properties", {}).values(),
+        *schema.get("anyOf", []),
+        *schema.get("oneOf", []),
+        *schema.get("allOf", []),
+        schema.get("items"),
+        schema.get("additionalProperties"),
+    ]
+    return any(takes_text(document, inner, seen) for inner in nested)
+
+
+def operation_takes_text(document: dict[str, Any], operation: dict[str, Any]) -> bool:
+    """A string parameter, or a string anywhere in a request body of any media type."""
+    if any(takes_text(document, p.get("schema")) for p in operation.get("parameters", [])):
+        return True
+    content = operation.get("requestBody", {}).get("content", {})
+    return any(takes_text(document, media.get("schema")) for media in content.values())
 
 
 def body_fields(document: dict[str, Any], method: str, path: str) -> dict[str, dict[str, Any]]:
@@ -197,6 +241,7 @@ def _tables(api: TestClient) -> set[str]:
 # --- the public routes ------------------------------------------------------------------------
 
 
+@covers(("POST", "/api/leads"))
 def test_lead_fields_store_hostile_text_verbatim_or_refuse_it(
     api: TestClient, visitor: TestClient, document: dict[str, Any], tables: set[str]
 ) -> None:
@@ -226,6 +271,7 @@ def test_lead_fields_store_hostile_text_verbatim_or_refuse_it(
     assert calls.problems == []
 
 
+@covers(("POST", "/api/track"))
 def test_tracked_event_fields_store_hostile_text_verbatim_or_refuse_it_alone(
     api: TestClient, visitor: TestClient, document: dict[str, Any], tables: set[str]
 ) -> None:
@@ -277,6 +323,7 @@ def _decoded(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "properties": properties}
 
 
+@covers(("GET", "/api/content"), ("GET", "/api/content/{slug}"))
 def test_content_queries_with_hostile_filters_find_nothing_or_refuse(
     api: TestClient, visitor: TestClient, document: dict[str, Any], tables: set[str]
 ) -> None:
@@ -331,6 +378,7 @@ def _holds(lead: dict[str, Any], needle: str) -> bool:
     return any(needle in (lead[key] or "").lower() for key in ("email", "name", "company"))
 
 
+@covers(("POST", "/api/auth/login"))
 def test_sign_in_with_hostile_credentials_never_succeeds(
     api: TestClient, visitor: TestClient, document: dict[str, Any], tables: set[str]
 ) -> None:
@@ -351,6 +399,7 @@ def test_sign_in_with_hostile_credentials_never_succeeds(
     assert calls.problems == []
 
 
+@covers(("POST", "/api/accounts/accept-invitation"))
 def test_invitation_fields_store_hostile_text_verbatim_or_refuse_it(
     api: TestClient, visitor: TestClient, document: dict[str, Any], tables: set[str]
 ) -> None:
@@ -383,6 +432,53 @@ def test_invitation_fields_store_hostile_text_verbatim_or_refuse_it(
         calls.expect(f"account {account_id}", account[field] == value, f"{account[field]!r:.80}")
     assert joined, "no hostile text was accepted anywhere: the test sends nothing useful"
     assert calls.problems == []
+
+
+@covers(("POST", "/api/auth/refresh"), ("POST", "/api/auth/logout"))
+def test_refresh_and_sign_out_with_hostile_tokens_never_succeed_nor_end_a_session(
+    api: TestClient, visitor: TestClient, document: dict[str, Any], tables: set[str]
+) -> None:
+    calls = Calls()
+    survivor = sign_in(client_of(api), ADMIN_EMAIL)  # a session no hostile token may end
+    for path in ("/api/auth/refresh", "/api/auth/logout"):
+        fields = body_fields(document, "post", path)
+        assert {"refresh_token", "csrf_token"} <= set(fields)
+        for field, schema in fields.items():
+            for value in [*hostile_strings(schema), *NOT_STRINGS]:
+                # JSON, and the portals' form post (which carries text only).
+                bodies = [("json", {"json": {field: value}})]
+                if isinstance(value, str):
+                    bodies.append(("form", {"data": {field: value}}))
+                for kind, body in bodies:
+                    what = f"POST {path} {kind} {field}={value!r:.60}"
+                    response = calls.send(what, visitor.post, path, **body)
+                    if response.is_success:  # signing out of no session: nothing to end
+                        allowed = path == "/api/auth/logout" and not must_refuse(schema, value)
+                        calls.expect(what, allowed, f"{response.status_code} {response.text}")
+                    else:
+                        calls.expect(what, response.status_code in (401, 422), response.status_code)
+    me = visitor.get("/api/auth/me", headers=bearer(survivor["access_token"]))
+    calls.expect("the other session", me.status_code == 200, me.status_code)
+    again = visitor.post("/api/auth/refresh", json={"refresh_token": survivor["refresh_token"]})
+    calls.expect("its refresh token", again.status_code == 200, again.status_code)
+    assert calls.problems == []
+
+
+def test_every_public_route_that_takes_text_is_covered(document: dict[str, Any]) -> None:
+    """A public route (``aic.security.rbac``) with a string parameter or body field has a
+    hostile-text test above (``@covers``)."""
+    public = {route for route, rule in ACCESS.items() if rule.public}
+    uncovered = []
+    for method, path in sorted(public - COVERED):
+        operation = document["paths"].get(path, {}).get(method.lower())
+        if operation is None:  # left out of the document: /metrics, the document itself
+            assert method == "GET", f"{method} {path} is public and undocumented"
+            continue
+        if operation_takes_text(document, operation):
+            uncovered.append(f"{method} {path}")
+    assert uncovered == [], "public routes taking text without a hostile-text test"
+    assert public >= COVERED, f"not public routes: {sorted(COVERED - public)}"
+    assert operation_takes_text(document, document["paths"]["/api/auth/logout"]["post"])
 
 
 # --- bodies over the limit --------------------------------------------------------------------
