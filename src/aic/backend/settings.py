@@ -61,6 +61,14 @@ class BackendSettings(CommonSettings):
         description="An SSE stream or WebSocket idle this long gets a heartbeat (keeps proxies "
         "from closing it and lets clients notice a dead connection).",
     )
+    realtime_recheck_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="An open SSE stream or WebSocket re-checks its credentials this often (and "
+        "before delivering events when the last check is older): signing out everywhere, a "
+        "role change, a deactivation or a revoked key ends it within this time.",
+    )
     realtime_queue_size: int = Field(
         default=1000,
         ge=1,

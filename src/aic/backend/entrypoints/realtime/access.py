@@ -10,8 +10,9 @@ from aic.asgi import ApiError
 from aic.backend.application.ports import EventStore
 from aic.backend.application.realtime import TOPICS, Audience, TopicsNotAllowed, UnknownTopics
 from aic.backend.entrypoints.api.auth import Principal, authenticate
+from aic.backend.entrypoints.realtime.credentials import CredentialCheck, Lost
 
-__all__ = ["audience_for", "check_position", "parse_topics", "subscriber"]
+__all__ = ["audience_for", "check_position", "credential_check", "parse_topics", "subscriber"]
 
 MAX_POSITION = 2**63 - 1
 
@@ -27,6 +28,31 @@ async def subscriber(connection: HTTPConnection) -> Principal:
             "or the session cookie.",
         )
     return principal
+
+
+def credential_check(connection: HTTPConnection, principal: Principal) -> CredentialCheck:
+    """Re-checks, while the stream runs, the credentials ``connection`` opened with (the
+    bearer token, key or session cookie it still carries): every
+    ``AIC_REALTIME_RECHECK_SECONDS``, and at the access token's expiry."""
+
+    async def check() -> Lost | None:
+        # Authenticated afresh, as a new request with the same credentials would be (a
+        # connection keeps the principal it was first given on its state: left out here).
+        fresh = HTTPConnection({**connection.scope, "state": {}})
+        try:
+            current = await authenticate(fresh)
+        except ApiError as exc:
+            return "expired" if exc.code == "token_expired" else "revoked"
+        if (current.kind, current.id, current.session_id) != (
+            principal.kind,
+            principal.id,
+            principal.session_id,
+        ):
+            return "revoked"  # e.g. a session cookie whose session ended: anonymous now
+        return "roles_changed" if current.roles != principal.roles else None
+
+    every: float = connection.app.state.container.settings.realtime_recheck_seconds
+    return CredentialCheck(check, every, principal.expires_at)
 
 
 def parse_topics(values: Collection[str] | None) -> list[str] | None:

@@ -17,6 +17,7 @@ from aic.backend.application.realtime import (
     SubscriptionClosed,
     Visible,
 )
+from aic.backend.entrypoints.realtime.credentials import CredentialCheck, CredentialLost, Lost
 from aic.observability.logging import get_logger
 
 __all__ = [
@@ -36,8 +37,9 @@ GOODBYE_SECONDS = 5.0
 
 SendEvents = Callable[[list[tuple[StoredEvent, Visible]]], Awaitable[None]]
 # Why a subscriber's stream ended: the hub let go (slow, shutdown), the client left, its
-# access token expired, or sending or reading the store failed (logged).
-Ending = CloseReason | Literal["gone", "expired", "failed"]
+# credential no longer holds (the access token expired, signed out or revoked, roles changed),
+# or sending, reading the store or checking the credential failed (logged).
+Ending = CloseReason | Lost | Literal["gone", "failed"]
 
 
 class ClientGone(Exception):
@@ -51,9 +53,12 @@ async def pump(
     heartbeat_seconds: float,
     send_events: SendEvents,
     send_heartbeat: Callable[[], Awaitable[None]],
+    credential: CredentialCheck | None = None,
 ) -> CloseReason:
     """Send what ``audience`` may see of each batch, and a heartbeat after every
-    ``heartbeat_seconds`` without a write, until the hub closes the subscription (why)."""
+    ``heartbeat_seconds`` without a write, until the hub closes the subscription (why).
+    ``credential`` is verified before each batch is sent (``CredentialLost`` when it no
+    longer holds: that batch and any later one are never sent)."""
     pending: asyncio.Future[list[StoredEvent]] | None = None
     last_write = time.monotonic()
     try:
@@ -75,6 +80,8 @@ async def pump(
                 return closed.reason
             visible = [(e, v) for e in events if (v := audience.view(e)) is not None]
             if visible:
+                if credential is not None and (lost := await credential.verify()) is not None:
+                    raise CredentialLost(lost)
                 await send_events(visible)
                 hub.record_delivered(subscription, len(visible))
                 last_write = time.monotonic()
@@ -93,20 +100,21 @@ async def run_subscription(
     send_events: SendEvents,
     send_heartbeat: Callable[[], Awaitable[None]],
     client_gone: Awaitable[object],
-    expires_at: float | None = None,
+    credential: CredentialCheck | None = None,
 ) -> Ending:
     """``pump`` until the hub lets go (even of a client stuck in a send: the send is
-    cancelled), the client leaves, its credential expires (``expires_at``, seconds since
-    the epoch), or something fails."""
+    cancelled), the client leaves, its ``credential`` no longer holds (re-checked on its
+    interval and before each batch), or something fails."""
+    feed = pump(
+        hub, subscription, audience, heartbeat_seconds, send_events, send_heartbeat, credential
+    )
     tasks: dict[asyncio.Future[object], Ending] = {
-        asyncio.ensure_future(
-            pump(hub, subscription, audience, heartbeat_seconds, send_events, send_heartbeat)
-        ): "failed",
+        asyncio.ensure_future(feed): "failed",
         asyncio.ensure_future(subscription.closed()): "failed",
         asyncio.ensure_future(client_gone): "gone",
     }
-    if expires_at is not None:
-        tasks[asyncio.ensure_future(asyncio.sleep(max(0.0, expires_at - time.time())))] = "expired"
+    if credential is not None:
+        tasks[asyncio.ensure_future(_watch(credential))] = "failed"
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -119,7 +127,13 @@ async def run_subscription(
     error = ended.exception()
     if isinstance(error, ClientGone):
         return "gone"
+    if isinstance(error, CredentialLost):
+        return error.reason
     if error is not None:
         _log.warning("realtime_stream_failed", transport=subscription.label, error=repr(error))
         return "failed"
     return tasks[ended]
+
+
+async def _watch(credential: CredentialCheck) -> None:
+    raise CredentialLost(await credential.watch())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated
+from typing import Annotated, get_args
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -24,17 +24,22 @@ from aic.backend.entrypoints.realtime.access import (
     MAX_POSITION,
     audience_for,
     check_position,
+    credential_check,
     parse_topics,
     subscriber,
 )
+from aic.backend.entrypoints.realtime.credentials import CredentialCheck, Lost
 from aic.backend.entrypoints.realtime.pump import GOODBYE_SECONDS, Ending, run_subscription
 from aic.backend.entrypoints.realtime.wire import EncodedEvents, encoded_events
 from aic.contracts.errors import JSON_ERROR_RESPONSES
 from aic.contracts.streams import SSE_EVENT_SCHEMA
+from aic.observability.logging import get_logger
 
 __all__ = ["EventStream", "router"]
 
 router = APIRouter(prefix="/api/events", tags=["events"])
+_log = get_logger("aic.realtime")
+_LOST = frozenset(get_args(Lost))
 
 _RETRY_MS = 2000  # how long a browser's EventSource waits before it reconnects
 _EXAMPLE = (
@@ -50,6 +55,8 @@ _GOODBYE: dict[Ending, bytes] = {
     "slow": b": closed: too slow; reconnect with Last-Event-ID to continue\n\n",
     "shutdown": b": closed: the server is restarting; reconnect with Last-Event-ID\n\n",
     "expired": b": closed: the access token expired; reconnect with a new one and `after`\n\n",
+    "revoked": b": closed: signed out or access revoked; sign in again\n\n",
+    "roles_changed": b": closed: your roles changed; reconnect with Last-Event-ID\n\n",
 }
 _HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -64,7 +71,8 @@ def _body(chunk: bytes, more: bool = True) -> Message:
 
 class EventStream(Response):
     """The streaming response: subscribes as it starts; ends when the client leaves, the hub
-    lets go of it (too slow, shutdown) or the access token expires; always unsubscribes."""
+    lets go of it (too slow, shutdown) or its credential no longer holds (the access token
+    expired, signed out, revoked, roles changed); always unsubscribes."""
 
     media_type = "text/event-stream"
 
@@ -75,12 +83,12 @@ class EventStream(Response):
         after: int | None,
         heartbeat_seconds: float,
         encoded: EncodedEvents,
-        expires_at: int | None = None,
+        credential: CredentialCheck | None = None,
     ) -> None:
         super().__init__()
         self._hub = hub
         self._audience = audience
-        self._expires_at = expires_at
+        self._credential = credential
         self._after = after
         self._heartbeat = heartbeat_seconds
         self._encoded = encoded
@@ -104,7 +112,7 @@ class EventStream(Response):
 
                 reason = await run_subscription(
                     self._hub, subscription, self._audience, self._heartbeat,
-                    send_events, send_heartbeat, disconnected(), self._expires_at,
+                    send_events, send_heartbeat, disconnected(), self._credential,
                 )  # fmt: skip
         except TooManySubscribers as exc:
             await send_json_error(send, 503, "too_many_subscribers", f"{exc}; retry later.")
@@ -114,6 +122,8 @@ class EventStream(Response):
             return
         if reason == "gone":
             return
+        if reason in _LOST:
+            _log.info("realtime_credential_lost", transport="sse", reason=reason)
         goodbye = _GOODBYE.get(reason, b"")
         # A client too slow to take even this is given up on after a moment.
         with contextlib.suppress(Exception):
@@ -170,7 +180,7 @@ async def stream(
         resume,
         container.settings.realtime_heartbeat_seconds,
         encoded_events(request.app),
-        principal.expires_at,
+        credential_check(request, principal),
     )
 
 

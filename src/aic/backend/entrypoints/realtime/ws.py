@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Coroutine
 from typing import Any
 
@@ -21,7 +20,13 @@ from aic.backend.application.realtime import (
     Visible,
 )
 from aic.backend.entrypoints.api.auth import Principal
-from aic.backend.entrypoints.realtime.access import audience_for, check_position, subscriber
+from aic.backend.entrypoints.realtime.access import (
+    audience_for,
+    check_position,
+    credential_check,
+    subscriber,
+)
+from aic.backend.entrypoints.realtime.credentials import Lost
 from aic.backend.entrypoints.realtime.pump import (
     GOODBYE_SECONDS,
     ClientGone,
@@ -49,6 +54,13 @@ __all__ = ["close_refused_websocket", "router"]
 router = APIRouter()
 
 _HEARTBEAT = '{"type":"heartbeat"}'
+# The close of a connection whose credentials no longer hold: sign in (or refresh) again, or
+# (roles changed) reconnect and get what the roles now allow.
+_LOST: dict[Lost, tuple[int, str]] = {
+    "expired": (CLOSE_UNAUTHENTICATED, "token_expired"),
+    "revoked": (CLOSE_UNAUTHENTICATED, "credentials_revoked"),
+    "roles_changed": (CLOSE_FORBIDDEN, "roles_changed"),
+}
 _log = get_logger("aic.realtime")
 
 
@@ -82,6 +94,7 @@ class _Session:
         container = websocket.app.state.container
         self._socket = websocket
         self._principal = principal
+        self._credential = credential_check(websocket, principal)
         self._hub: RealtimeHub = container.realtime
         self._store = container.store
         self._heartbeat: float = container.settings.realtime_heartbeat_seconds
@@ -89,6 +102,7 @@ class _Session:
         self._send_lock = asyncio.Lock()
         self._feed: asyncio.Task[None] | None = None
         self._last_position: int | None = None
+        self._closing = False
         self._closed = asyncio.Event()  # the server closed (or gave up on) the connection
 
     async def run(self) -> None:
@@ -97,7 +111,7 @@ class _Session:
         tasks = [
             asyncio.ensure_future(self._read()),
             asyncio.ensure_future(self._closed.wait()),
-            asyncio.ensure_future(self._expiry()),
+            asyncio.ensure_future(self._watch()),
         ]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -107,15 +121,21 @@ class _Session:
             await asyncio.gather(*tasks, return_exceptions=True)
             await self._stop_feed()
 
-    async def _expiry(self) -> None:
-        """Close when the access token the connection opened with expires."""
-        expires_at = self._principal.expires_at
-        if expires_at is None:
-            await asyncio.Event().wait()
+    async def _watch(self) -> None:
+        """Close when the credentials the connection opened with no longer hold (re-checked
+        every ``AIC_REALTIME_RECHECK_SECONDS``, subscribed or not). Once lost, the feed sends
+        no further event (it verifies the same check before each batch)."""
+        try:
+            lost = await self._credential.watch()
+        except Exception as exc:  # the identity store failed: end rather than go unchecked
+            _log.warning("realtime_credential_check_failed", error=repr(exc))
+            await self._close(CLOSE_FAILED, "credential check failed: reconnect")
             return
-        await asyncio.sleep(max(0.0, expires_at - time.time()))
-        await self._stop_feed()
-        await self._close(CLOSE_UNAUTHENTICATED, "token_expired")
+        await self._lose(lost)
+
+    async def _lose(self, lost: Lost) -> None:
+        _log.info("realtime_credential_lost", transport="ws", reason=lost)
+        await self._close(*_LOST[lost])
 
     async def _read(self) -> None:
         try:
@@ -146,6 +166,10 @@ class _Session:
             await self._send('{"type":"unsubscribed"}')
 
     async def _subscribe(self, message: Subscribe) -> None:
+        lost = await self._credential.verify()
+        if lost is not None:
+            await self._lose(lost)
+            return
         try:
             audience = audience_for(self._principal, message.topics or None)  # []: all
             if message.after is not None:
@@ -168,6 +192,7 @@ class _Session:
                     ending = await run_subscription(
                         self._hub, subscription, audience, self._heartbeat,
                         self._send_events, self._send_heartbeat, asyncio.Event().wait(),
+                        self._credential,
                     )  # fmt: skip
             except (HubUnavailable, TooManySubscribers) as exc:
                 await self._close(CLOSE_TRY_LATER, f"{exc}; retry shortly")
@@ -184,6 +209,8 @@ class _Session:
             await self._close(CLOSE_SHUTDOWN, f"server restarting: reconnect with {resume}")
         elif ending == "failed":
             await self._close(CLOSE_FAILED, f"stream failed: reconnect with {resume}")
+        elif ending in _LOST:
+            await self._close(*_LOST[ending])
 
     async def _idle(self) -> None:
         """Heartbeats while no subscription is active."""
@@ -207,6 +234,12 @@ class _Session:
                 raise ClientGone from None
 
     async def _close(self, code: int, reason: str) -> None:
+        """Close once: a second caller (the feed and the credential watcher may both end the
+        connection) waits for the first close to finish."""
+        if self._closing:
+            await self._closed.wait()
+            return
+        self._closing = True
         try:
             if self._socket.application_state is WebSocketState.DISCONNECTED:
                 return
