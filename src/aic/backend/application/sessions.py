@@ -178,6 +178,9 @@ class Sessions:
         return ended
 
     async def change_password(self, account_id: str, current: str, new: str) -> None:
+        """Replace the password once ``current`` matches (else 403 ``invalid_credentials``);
+        ``new`` must pass ``password_problems`` (length, variety, spaces, not the e-mail),
+        else 422 ``weak_password``. Sessions are left to the caller to end."""
         found = await self.store.account(account_id)
         if (
             found is None

@@ -439,8 +439,9 @@ async def change_password(
     identity: Identity,
     principal: Annotated[Principal, Depends(authorize("auth:password"))],
 ) -> None:
-    """The new password must meet the policy (length, not the e-mail, not a common one);
-    every session of the account then ends, this one too."""
+    """The new password must meet the policy: 12 to 256 characters, more than three different
+    ones, no leading or trailing spaces, and not the account's e-mail address nor containing
+    its local part. Every session of the account then ends, this one too."""
     await identity.sessions.change_password(principal.id, body.current_password, body.new_password)
     await identity.sessions.logout_all(principal.id)
     _clear_session_cookies(response, identity)
