@@ -30,7 +30,7 @@ from aic.backend.entrypoints.api.examples import (
     page,
     version_conflict,
 )
-from aic.backend.entrypoints.api.sessions import AccountOut
+from aic.backend.entrypoints.api.session_schemas import AccountOut
 from aic.backend.entrypoints.api.storable import require_storable
 from aic.observability.correlation import current_correlation_id
 from aic.security.passwords import MAX_PASSWORD_LENGTH
