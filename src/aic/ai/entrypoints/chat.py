@@ -44,12 +44,12 @@ router = APIRouter(tags=["llm"])
 _log = get_logger("aic.ai.llm")
 
 
-def _llm(request: Request) -> ProviderChain:
+async def _llm(request: Request) -> ProviderChain:
     llm: ProviderChain = request.app.state.container.llm
     return llm
 
 
-def _settings(request: Request) -> AISettings:
+async def _settings(request: Request) -> AISettings:
     settings: AISettings = request.app.state.container.settings
     return settings
 

@@ -45,7 +45,7 @@ __all__ = ["content_service", "generated_response", "router"]
 router = APIRouter(prefix="/content", tags=["content"])
 
 
-def content_service(request: Request) -> ContentService:
+async def content_service(request: Request) -> ContentService:
     service: ContentService = request.app.state.container.content
     return service
 

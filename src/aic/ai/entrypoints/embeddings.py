@@ -19,7 +19,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["embeddings"])
 
 
-def _embedder(request: Request) -> Embedder:
+async def _embedder(request: Request) -> Embedder:
     embedder: Embedder = request.app.state.container.embedder
     return embedder
 

@@ -48,7 +48,7 @@ ModelName = Annotated[
 Version = Annotated[int, Path(ge=1, le=2**31 - 1, description="The version number")]
 
 
-def _registry(request: Request) -> ModelRegistry:
+async def _registry(request: Request) -> ModelRegistry:
     registry: ModelRegistry = request.app.state.container.model_registry
     return registry
 

@@ -55,12 +55,12 @@ Collection = Annotated[
 ]
 
 
-def _index(request: Request) -> VectorIndex:
+async def _index(request: Request) -> VectorIndex:
     index: VectorIndex = request.app.state.container.vectors
     return index
 
 
-def _embedder(request: Request) -> Embedder:
+async def _embedder(request: Request) -> Embedder:
     embedder: Embedder = request.app.state.container.embedder
     return embedder
 
