@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import psycopg
 import pytest
@@ -22,6 +24,8 @@ from aic.backend.application.ports import (
     Snapshot,
     StoredEvent,
 )
+from aic.backend.application.serialization import EventCodec
+from aic.backend.domain.messages import DomainEvent
 from aic.backend.settings import BackendSettings
 from aic.backend.wiring import MIGRATION_SETS, migrate_backend
 from aic.storage import MigrationError, MigrationSet, migrate
@@ -267,6 +271,80 @@ async def test_the_latest_snapshot_wins_and_an_older_one_never_replaces_it(
     await store.save_snapshot(Snapshot("lead-1", 10, {"score": 101}, schema_version=3))
     assert await store.load_snapshot("lead-1") == Snapshot("lead-1", 10, {"score": 101}, 3)
     assert await store.load_snapshot("lead-2") is None
+
+
+async def test_load_with_snapshot_without_a_snapshot_returns_the_whole_stream(
+    store: EventStore,
+) -> None:
+    appended = [event(n=n) for n in range(1, 4)]
+    await store.append("lead-1", appended, expected_version=0)
+    snapshot, tail = await store.load_with_snapshot("lead-1")
+    assert snapshot is None
+    assert tail == await store.load("lead-1")
+    assert [e.version for e in tail] == [1, 2, 3]
+    assert ids(tail) == [e.event_id for e in appended]
+
+
+async def test_load_with_snapshot_returns_the_snapshot_and_only_the_events_after_it(
+    store: EventStore,
+) -> None:
+    await store.append("lead-1", [event(n=n) for n in range(1, 8)], expected_version=0)
+    await store.append("lead-2", [event(n=n) for n in range(1, 4)], expected_version=0)
+    await store.save_snapshot(Snapshot("lead-1", 5, {"score": 50, "tags": ["a"]}, 2))
+    snapshot, tail = await store.load_with_snapshot("lead-1")
+    assert snapshot == Snapshot("lead-1", 5, {"score": 50, "tags": ["a"]}, 2)
+    assert snapshot == await store.load_snapshot("lead-1")
+    assert tail == await store.load("lead-1", from_version=6)
+    assert [(e.stream_id, e.version, e.data) for e in tail] == [
+        ("lead-1", 6, {"n": 6}),
+        ("lead-1", 7, {"n": 7}),
+    ]
+
+
+async def test_load_with_snapshot_at_the_head_returns_no_events(store: EventStore) -> None:
+    await store.append("lead-1", [event(n=n) for n in range(1, 4)], expected_version=0)
+    await store.save_snapshot(Snapshot("lead-1", 3, {"score": 30}))
+    snapshot, tail = await store.load_with_snapshot("lead-1")
+    assert snapshot == Snapshot("lead-1", 3, {"score": 30})
+    assert tail == []
+
+
+async def test_load_with_snapshot_of_an_unknown_stream_is_empty(store: EventStore) -> None:
+    await store.append("lead-1", [event()], expected_version=0)
+    await store.save_snapshot(Snapshot("lead-1", 1, {"score": 1}))
+    assert await store.load_with_snapshot("nobody") == (None, [])
+
+
+async def test_load_with_snapshot_keeps_old_schema_versions_for_the_codec_to_upcast(
+    store: EventStore,
+) -> None:
+    """The tail comes back as stored (type, schema version, data, metadata), so an old
+    payload is still upcast by the codec when an aggregate is rebuilt from it."""
+    codec = EventCodec()
+    codec.register_upcaster("StoreContractSubscribed", 1, lambda d: {"email": d["mail"]})
+    metadata = EventMetadata(correlation_id="c-1", actor="user:ada")
+    await store.append("newsletter-1", [event("Other", n=1)], expected_version=0)
+    await store.save_snapshot(Snapshot("newsletter-1", 1, {"seen": 1}))
+    old = NewEvent(
+        type="StoreContractSubscribed", data={"mail": "a@b.example"}, schema_version=1,
+        metadata=metadata,
+    )  # fmt: skip
+    await store.append("newsletter-1", [old], expected_version=1)
+    snapshot, tail = await store.load_with_snapshot("newsletter-1")
+    assert snapshot is not None
+    assert snapshot.version == 1
+    (stored,) = tail
+    assert (stored.version, stored.schema_version, stored.metadata) == (2, 1, metadata)
+    assert stored.recorded_at.tzinfo is not None
+    assert codec.decode(stored) == StoreContractSubscribed(email="a@b.example")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class StoreContractSubscribed(DomainEvent):
+    """Version 2 renamed v1's ``mail`` to ``email``."""
+
+    schema_version: ClassVar[int] = 2
+    email: str
 
 
 async def test_100_concurrent_appends_to_one_stream_have_one_winner_per_version(

@@ -82,6 +82,10 @@ class MemoryEventStore:
     async def load_snapshot(self, stream_id: str) -> Snapshot | None:
         return self._snapshots.get(stream_id)
 
+    async def load_with_snapshot(self, stream_id: str) -> tuple[Snapshot | None, list[StoredEvent]]:
+        snapshot = self._snapshots.get(stream_id)
+        return snapshot, await self.load(stream_id, snapshot.version + 1 if snapshot else 1)
+
     async def ping(self) -> None:
         return None
 

@@ -42,12 +42,10 @@ class AggregateRepository:
         """The aggregate as stored (version 0 if the stream does not exist)."""
         stream_id = cls.stream_id_for(aggregate_id)
         start: A | None = None
-        from_version = 1
-        snapshot = await self.store.load_snapshot(stream_id)
+        # One round trip: the snapshot and the events after it come back together.
+        snapshot, stored = await self.store.load_with_snapshot(stream_id)
         if snapshot is not None:
             start = cls.from_snapshot(aggregate_id, snapshot.version, dict(snapshot.state))
-            from_version = snapshot.version + 1
-        stored = await self.store.load(stream_id, from_version)
         aggregate = cls.from_history(
             aggregate_id, (self.codec.decode(e) for e in stored), start=start
         )

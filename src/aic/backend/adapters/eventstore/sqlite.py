@@ -248,6 +248,29 @@ class SQLiteEventStore:
             return None
         return Snapshot(stream_id, row[0], json.loads(row[2]), schema_version=row[1])
 
+    async def load_with_snapshot(self, stream_id: str) -> tuple[Snapshot | None, list[StoredEvent]]:
+        """Both reads in one call on the reader thread (one hop, not two). A snapshot is
+        saved only after the events it covers committed, so the tail read after it is whole.
+        """
+
+        def read(c: sqlite3.Connection) -> tuple[Any, list[Any]]:
+            snapshot = c.execute(
+                "SELECT version, schema_version, state FROM snapshots WHERE stream_id = ?",
+                (stream_id,),
+            ).fetchone()
+            rows = c.execute(
+                f"SELECT {_COLUMNS} FROM events WHERE stream_id = ? AND version > ? "  # noqa: S608 -- constant column list
+                "ORDER BY version",
+                (stream_id, snapshot[0] if snapshot else 0),
+            ).fetchall()
+            return snapshot, rows
+
+        row, rows = await self._reader.run(read)
+        snapshot = None
+        if row is not None:
+            snapshot = Snapshot(stream_id, row[0], json.loads(row[2]), schema_version=row[1])
+        return snapshot, [_event(r) for r in rows]
+
     async def ping(self) -> None:
         await self._reader.run(lambda c: c.execute("SELECT 1").fetchone())
 
