@@ -1,13 +1,17 @@
-"""Refuse request bodies over a size limit with 413, before any handler sees them."""
+"""Request bodies over a size limit are refused with 413, before any handler sees them.
+
+``aic.asgi.edge`` checks the declared ``Content-Length`` and counts a streamed body in its
+``receive`` wrapper; this module holds the refusals.
+"""
 
 from __future__ import annotations
 
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Send
 
 from aic.asgi.responses import send_json_error
 
-__all__ = ["BodySizeLimitMiddleware", "PayloadTooLarge"]
+__all__ = ["PayloadTooLarge", "refuse_bad_length", "refuse_oversize"]
 
 
 class PayloadTooLarge(HTTPException):
@@ -22,52 +26,7 @@ class PayloadTooLarge(HTTPException):
         self.details = {"limit_bytes": limit}
 
 
-class BodySizeLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    declared = int(value)
-                except ValueError:
-                    await send_json_error(send, 400, "bad_request", "Invalid Content-Length.")
-                    return
-                if declared > self.max_bytes:
-                    await _refuse(send, self.max_bytes)
-                    return
-        received = 0
-        response_started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLarge(self.max_bytes)
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except PayloadTooLarge:
-            if response_started:
-                raise
-            await _refuse(send, self.max_bytes)
-
-
-async def _refuse(send: Send, limit: int) -> None:
+async def refuse_oversize(send: Send, limit: int) -> None:
     await send_json_error(
         send,
         413,
@@ -75,3 +34,7 @@ async def _refuse(send: Send, limit: int) -> None:
         f"The request body is over the limit of {limit} bytes.",
         {"limit_bytes": limit},
     )
+
+
+async def refuse_bad_length(send: Send) -> None:
+    await send_json_error(send, 400, "bad_request", "Invalid Content-Length.")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from starlette.requests import HTTPConnection
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-__all__ = ["DeferredHeadersMiddleware", "defer_headers"]
+__all__ = ["defer_headers", "with_deferred_headers"]
 
 _KEY = "deferred_response_headers"
 
@@ -16,27 +16,20 @@ def defer_headers(connection: HTTPConnection, headers: dict[str, str]) -> None:
     pending.update(headers)
 
 
-class DeferredHeadersMiddleware:
-    """Writes the headers ``defer_headers`` left in the request state; a handler's own win."""
+def with_deferred_headers(
+    scope: Scope, headers: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
+    """``headers`` plus those ``defer_headers`` left in the request state; a handler's own win.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                pending: dict[str, str] = scope.get("state", {}).get(_KEY) or {}
-                if pending:
-                    headers = list(message.get("headers", []))
-                    present = {name.lower() for name, _ in headers}
-                    for name, value in pending.items():
-                        if name.lower().encode() not in present:
-                            headers.append((name.lower().encode(), value.encode("latin-1")))
-                    message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    Called by ``aic.asgi.edge`` on every response start; ``headers`` itself is not changed.
+    """
+    state = scope.get("state")
+    pending: dict[str, str] | None = state.get(_KEY) if state else None
+    if not pending:
+        return headers
+    headers = list(headers)
+    present = {name.lower() for name, _ in headers}
+    for name, value in pending.items():
+        if name.lower().encode() not in present:
+            headers.append((name.lower().encode(), value.encode("latin-1")))
+    return headers

@@ -6,16 +6,11 @@ from collections.abc import Sequence
 
 from fastapi import FastAPI, Response
 from prometheus_client import CollectorRegistry
-from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 
-from aic.asgi.bodylimit import BodySizeLimitMiddleware
-from aic.asgi.deferredheaders import DeferredHeadersMiddleware
+from aic.asgi.edge import EdgeMiddleware, Screen
 from aic.asgi.errors import install_error_handlers
-from aic.asgi.jsonerrors import JsonErrorsMiddleware
-from aic.asgi.observe import ObservabilityMiddleware
 from aic.observability.metrics import HttpMetrics, render_metrics
-from aic.security.headers import SecurityHeadersMiddleware
 from aic.settings import CommonSettings
 
 __all__ = [
@@ -51,31 +46,39 @@ def install_http_stack(
     *,
     metrics: HttpMetrics | None = None,
     cors_origins: Sequence[str] = (),
+    screen: Screen | None = None,
 ) -> None:
-    """Wrap ``app``; the last middleware added is the outermost.
+    """Wrap ``app`` in the edge middleware (``aic.asgi.edge``) and gzip.
 
     Order, outside in: security headers (so even a crash response has them), observability
     (correlation id, access log, metrics, JSON 500), CORS for ``cors_origins`` (none: no
     browser origin but the app's own may read its answers), JSON for any other error response,
-    deferred headers (rate-limit standing), body limit, gzip, then the app.
+    deferred headers (rate-limit standing), body limit, ``screen`` (a service's own early
+    refusal), gzip, then the app. All but CORS and gzip are one middleware with one ``send``
+    and one ``receive`` wrapper; CORS runs between its two halves (ADR 0001).
     """
     install_error_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(DeferredHeadersMiddleware)
-    app.add_middleware(JsonErrorsMiddleware)
-    if cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=list(cors_origins),
-            allow_credentials=True,  # the portals' session cookie
-            allow_methods=list(CORS_METHODS),
-            allow_headers=list(CORS_REQUEST_HEADERS),
-            expose_headers=list(CORS_EXPOSED_HEADERS),
-            max_age=600,
-        )
-    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.tls_enabled)
+    cors = (
+        {
+            "allow_origins": list(cors_origins),
+            "allow_credentials": True,  # the portals' session cookie
+            "allow_methods": list(CORS_METHODS),
+            "allow_headers": list(CORS_REQUEST_HEADERS),
+            "expose_headers": list(CORS_EXPOSED_HEADERS),
+            "max_age": 600,
+        }
+        if cors_origins
+        else None
+    )
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        hsts=settings.tls_enabled,
+        metrics=metrics,
+        cors=cors,
+        screen=screen,
+    )
 
 
 def add_metrics_route(app: FastAPI, registry: CollectorRegistry, path: str = "/metrics") -> None:

@@ -1,10 +1,11 @@
-"""Security headers on every response: CSP without inline scripts, nosniff, framing, referrer."""
+"""Security headers for every response: CSP without inline scripts, nosniff, framing, referrer.
+
+``aic.asgi.edge`` writes them on every HTTP response, crash responses included.
+"""
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-__all__ = ["CONTENT_SECURITY_POLICY", "SecurityHeadersMiddleware"]
+__all__ = ["CONTENT_SECURITY_POLICY", "security_headers"]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -31,21 +32,6 @@ _BASE: list[tuple[bytes, bytes]] = [
 _HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
-        self.app = app
-        self.headers = [*_BASE, _HSTS] if hsts else list(_BASE)
-        self.names = {name for name, _ in self.headers}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [h for h in message.get("headers", []) if h[0].lower() not in self.names]
-                message = {**message, "headers": [*kept, *self.headers]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def security_headers(hsts: bool = False) -> list[tuple[bytes, bytes]]:
+    """The raw ASGI headers, lower-case names; HSTS only when the service speaks TLS."""
+    return [*_BASE, _HSTS] if hsts else list(_BASE)

@@ -25,7 +25,7 @@ from aic.backend.entrypoints.api import (
 from aic.backend.entrypoints.api.auth import enforce_access
 from aic.backend.entrypoints.api.openapi_access import document_access
 from aic.backend.entrypoints.api.openapi_responses import document_responses
-from aic.backend.entrypoints.api.storable import StorableParamsMiddleware
+from aic.backend.entrypoints.api.storable import refuse_unstorable_params
 from aic.backend.entrypoints.errors import install_domain_error_handlers
 from aic.backend.entrypoints.realtime import sse, ws
 from aic.backend.settings import BackendSettings
@@ -62,13 +62,12 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
         # Every route, present and future, passes the access table (aic.security.rbac).
         dependencies=[Depends(enforce_access)],
     )
-    # Added first, so it sits inside the shared stack (headers, correlation id, logs).
-    app.add_middleware(StorableParamsMiddleware)
     install_http_stack(
         app,
         settings,
         metrics=BackendHttpMetrics(registry),
         cors_origins=settings.cors_origin_list,
+        screen=refuse_unstorable_params,  # NUL in a path or query string: 422 before routing
     )
     install_domain_error_handlers(app)
     document_access(app)

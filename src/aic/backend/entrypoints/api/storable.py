@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
 from aic.asgi import ApiError
-from aic.asgi.responses import send_json_error
+from aic.asgi.edge import Refusal
 
-__all__ = ["StorableParamsMiddleware", "require_storable", "unstorable_fields"]
+__all__ = ["refuse_unstorable_params", "require_storable", "unstorable_fields"]
 
 
 def _bad_text(value: str) -> bool:
@@ -55,30 +55,22 @@ def require_storable(value: Any, path: str = "body") -> None:
         )
 
 
-class StorableParamsMiddleware:
-    """Query strings and paths with a NUL are refused before routing (cheaper than a
-    dependency on every route; lone surrogates cannot arrive there: URLs decode to UTF-8
-    with replacement characters)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (
-            "\x00" in scope["path"] or b"%00" in scope.get("query_string", b"")
-        ):
-            await send_json_error(
-                send,
-                422,
-                "validation_error",
-                "Paths and query parameters must not contain NUL characters.",
-                [
-                    {
-                        "field": "query" if b"%00" in scope.get("query_string", b"") else "path",
-                        "message": "unstorable character",
-                        "type": "unstorable_text",
-                    }
-                ],
-            )
-            return
-        await self.app(scope, receive, send)
+def refuse_unstorable_params(scope: Scope) -> Refusal | None:
+    """The edge's ``screen``: paths and query strings with a NUL are refused before routing
+    (cheaper than a dependency on every route; lone surrogates cannot arrive there: URLs
+    decode to UTF-8 with replacement characters)."""
+    in_query = b"%00" in scope.get("query_string", b"")
+    if not in_query and "\x00" not in scope["path"]:
+        return None
+    return Refusal(
+        422,
+        "validation_error",
+        "Paths and query parameters must not contain NUL characters.",
+        [
+            {
+                "field": "query" if in_query else "path",
+                "message": "unstorable character",
+                "type": "unstorable_text",
+            }
+        ],
+    )
