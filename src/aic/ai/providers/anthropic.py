@@ -9,6 +9,7 @@ from typing import Any
 
 import anthropic
 
+from aic.ai.providers.configured import ConfiguredProvider
 from aic.ai.providers.errors import translated_sdk_errors
 from aic.ai.providers.ports import (
     Completion,
@@ -16,7 +17,6 @@ from aic.ai.providers.ports import (
     CompletionRequest,
     FinishReason,
     ProviderError,
-    ProviderStatus,
     Usage,
 )
 
@@ -29,7 +29,7 @@ _FINISH: dict[str, FinishReason] = {
 }
 
 
-class AnthropicProvider:
+class AnthropicProvider(ConfiguredProvider):
     """Messages, plain or as its event stream; the SDK's own retries are off.
 
     The sampling temperature is not sent: API version 2026-10-21, which this SDK speaks,
@@ -46,10 +46,7 @@ class AnthropicProvider:
         max_tokens: int = 1024,
         name: str = "anthropic",
     ) -> None:
-        if not models:
-            raise ValueError("an Anthropic provider needs at least one model")
-        self._name = name
-        self._models = tuple(models)
+        super().__init__(name, models, "Anthropic")
         self._timeout = timeout
         self._max_tokens = max_tokens
         self._client = anthropic.AsyncAnthropic(
@@ -58,16 +55,6 @@ class AnthropicProvider:
             max_retries=0,
             timeout=timeout,
         )
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def models(self) -> Sequence[str]:
-        return self._models
-
-    def status(self) -> ProviderStatus:
-        return ProviderStatus(self._name, available=True, models=self._models)
 
     async def generate(self, request: CompletionRequest) -> Completion:
         model = request.model or self._models[0]

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import ollama
 
+from aic.ai.providers.configured import ConfiguredProvider
 from aic.ai.providers.errors import status_error
 from aic.ai.providers.ports import (
     Completion,
@@ -18,14 +19,13 @@ from aic.ai.providers.ports import (
     CompletionRequest,
     FinishReason,
     ProviderError,
-    ProviderStatus,
     Usage,
 )
 
 __all__ = ["OllamaProvider"]
 
 
-class OllamaProvider:
+class OllamaProvider(ConfiguredProvider):
     """Chat with a model the Ollama server has pulled; the SDK has no retries of its own.
 
     The SDK raises HTTP errors without their headers, so a response hook turns every error
@@ -41,24 +41,11 @@ class OllamaProvider:
         max_tokens: int = 1024,
         name: str = "ollama",
     ) -> None:
-        if not models:
-            raise ValueError("an Ollama provider needs at least one model")
-        self._name = name
-        self._models = tuple(models)
+        super().__init__(name, models, "Ollama")
         self._max_tokens = max_tokens
         self._client = ollama.AsyncClient(
             host=host, timeout=timeout, event_hooks={"response": [self._refuse_errors]}
         )
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def models(self) -> Sequence[str]:
-        return self._models
-
-    def status(self) -> ProviderStatus:
-        return ProviderStatus(self._name, available=True, models=self._models)
 
     async def generate(self, request: CompletionRequest) -> Completion:
         model = request.model or self._models[0]

@@ -10,6 +10,7 @@ from typing import Any
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from aic.ai.providers.configured import ConfiguredProvider
 from aic.ai.providers.errors import translated_sdk_errors
 from aic.ai.providers.ports import (
     Completion,
@@ -17,7 +18,6 @@ from aic.ai.providers.ports import (
     CompletionRequest,
     FinishReason,
     ProviderError,
-    ProviderStatus,
     Usage,
 )
 
@@ -27,7 +27,7 @@ OPENAI_URL = "https://api.openai.com/v1"
 _FINISH: dict[str, FinishReason] = {"length": "length", "content_filter": "content_filter"}
 
 
-class OpenAIProvider:
+class OpenAIProvider(ConfiguredProvider):
     """Chat completions; the SDK's own retries are off (the chain retries, once for all)."""
 
     def __init__(
@@ -40,10 +40,7 @@ class OpenAIProvider:
         max_tokens: int = 1024,
         name: str = "openai",
     ) -> None:
-        if not models:
-            raise ValueError("an OpenAI provider needs at least one model")
-        self._name = name
-        self._models = tuple(models)
+        super().__init__(name, models, "OpenAI")
         self._timeout = timeout
         self._max_tokens = max_tokens
         url = base_url or OPENAI_URL
@@ -53,16 +50,6 @@ class OpenAIProvider:
         self._client = openai.AsyncOpenAI(
             api_key=api_key, base_url=url, max_retries=0, timeout=timeout
         )
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def models(self) -> Sequence[str]:
-        return self._models
-
-    def status(self) -> ProviderStatus:
-        return ProviderStatus(self._name, available=True, models=self._models)
 
     async def generate(self, request: CompletionRequest) -> Completion:
         model = request.model or self._models[0]
