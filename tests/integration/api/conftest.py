@@ -9,10 +9,12 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from aic.backend.entrypoints.app import create_app
@@ -26,18 +28,17 @@ from tests.support.identity import (
 )
 from tests.support.services import free_ports
 
+# The backends every API test runs on; a fixture parametrized with these gets ``request.param``.
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
+]
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        "sqlite",
-        pytest.param("postgres+redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
-    ],
-)
-def api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient]:
-    folder: Path = tmp_path_factory.mktemp("backend")
+
+def backend_settings(
+    request: pytest.FixtureRequest, folder: Path, **overrides: Any
+) -> BackendSettings:
+    """Settings of a backend on SQLite, or on a new PostgreSQL database with Redis Streams."""
     options: dict[str, Any] = {}
     if request.param != "sqlite":
         base: str = request.getfixturevalue("postgres_url")
@@ -49,17 +50,32 @@ def api(
         options["database_url"] = base.rsplit("/", 1)[0] + f"/{database}"
         options["redis_url"] = request.getfixturevalue("redis_url")
         options["redis_prefix"] = request.getfixturevalue("redis_prefix") + f"{database}:"
-    settings = BackendSettings(
+    return BackendSettings(
         data_dir=folder,
         ai_url=f"http://127.0.0.1:{free_ports(1)[0]}",
         health_timeout_seconds=1.0,
         jwt_ttl_seconds=86_400,  # a module's tests outlive the default 15 minutes
         **options,
+        **overrides,
     )
-    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+
+
+@contextmanager
+def signed_in(app: FastAPI) -> Iterator[TestClient]:
+    """``app`` running, its client signed in as the first administrator."""
+    with TestClient(app, raise_server_exceptions=False) as client:
         cheap_password_hashing(client)
         create_admin(client)
         client.headers.update(bearer(sign_in(client, ADMIN_EMAIL)["access_token"]))
+        yield client
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    settings = backend_settings(request, tmp_path_factory.mktemp("backend"))
+    with signed_in(create_app(settings)) as client:
         yield client
 
 
