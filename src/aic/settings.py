@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -129,11 +130,16 @@ class CommonSettings(BaseSettings):
 
     @property
     def trusted_proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
-        return tuple(ip_network(n) for n in self.trusted_proxies.split(",") if n)
+        return _networks(self.trusted_proxies)  # read on every request: parsed once
 
     @property
     def tls_enabled(self) -> bool:
         return self.tls_certfile is not None and self.tls_keyfile is not None
+
+
+@functools.lru_cache(maxsize=16)
+def _networks(listed: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(n) for n in listed.split(",") if n)
 
 
 def local_url(host: str, port: int, *, tls: bool = False) -> str:

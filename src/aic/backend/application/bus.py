@@ -55,6 +55,7 @@ class CommandBus:
         self._handlers: dict[type[Command], Handler] = {}
         self._middleware = list(middleware)
         self._after_commit: list[Callable[[], None]] = []
+        self._chains: dict[type[Command], Next] = {}  # handler wrapped in the middleware
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after each command that wrote events (e.g. wake the relay)."""
@@ -64,21 +65,18 @@ class CommandBus:
         if command_type in self._handlers:
             raise ValueError(f"{command_type.__name__} already has a handler")
         self._handlers[command_type] = handler
+        call: Next = handler
+        for middleware in reversed(self._middleware):
+            call = _bind(middleware, call)
+        self._chains[command_type] = call  # built once: dispatch is on every command's path
 
     def handles(self, command_type: type[Command]) -> bool:
         return command_type in self._handlers
 
     async def dispatch(self, command: Command, context: CommandContext) -> CommandResult:
-        handler = self._handlers.get(type(command))
-        if handler is None:
+        call = self._chains.get(type(command))
+        if call is None:
             raise LookupError(f"no handler for {type(command).__name__}")
-
-        async def innermost(cmd: Command, ctx: CommandContext) -> CommandResult:
-            return await handler(cmd, ctx)
-
-        call: Next = innermost
-        for middleware in reversed(self._middleware):
-            call = _bind(middleware, call)
         result = await call(command, context)
         if result.event_ids and not result.duplicate:
             for callback in self._after_commit:

@@ -63,7 +63,6 @@ async def execute(
     aggregate = loaded.aggregate
     metadata = context.metadata
     key = metadata.idempotency_key
-    event_ids = None
     if key is not None:
         first = derived_id(aggregate.stream_id, key, "0")
         prior = loaded.find_event(first)
@@ -77,12 +76,15 @@ async def execute(
                 event_ids=tuple(str(e.event_id) for e in same),
                 duplicate=True,
             )
-        event_ids = [derived_id(aggregate.stream_id, key, str(i)) for i in range(64)]
     aggregate = decide(aggregate if aggregate.version > 0 else None)
     if not aggregate.pending:
         return CommandResult(aggregate_id=aggregate_id, version=aggregate.version)
     count = len(aggregate.pending)
-    ids = event_ids[:count] if event_ids else [uuid.uuid4() for _ in range(count)]
+    ids = (
+        [derived_id(aggregate.stream_id, key, str(i)) for i in range(count)]
+        if key is not None
+        else [uuid.uuid4() for _ in range(count)]
+    )
     result = await repository.save(aggregate, metadata, ids)
     return CommandResult(
         aggregate_id=aggregate_id,

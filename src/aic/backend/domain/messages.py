@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any, ClassVar
 
@@ -30,7 +31,9 @@ class DomainEvent:
         return type(self).__name__
 
     def to_data(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # What dataclasses.asdict gives, without its generic recursion (every event is
+        # encoded on its way to the store: this is on every command's path).
+        return {name: _plain(getattr(self, name)) for name in _field_names(type(self))}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> DomainEvent:
@@ -41,6 +44,33 @@ class DomainEvent:
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Command:
     """An intention, named in the imperative (``CaptureLead``)."""
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+_FIELD_NAMES: dict[type[DomainEvent], tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[DomainEvent]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in dataclasses.fields(cls))
+    return names
+
+
+def _plain(value: Any) -> Any:
+    """A copy of ``value`` as ``dataclasses.asdict`` makes it (containers copied deeply)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return kind(_plain(item) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return copy.deepcopy(value)
 
 
 def event_class(name: str) -> type[DomainEvent]:

@@ -148,6 +148,8 @@ def _presents_credentials(connection: HTTPConnection) -> bool:
     headers = connection.headers
     if "authorization" in headers or "x-api-key" in headers:
         return True
+    if not connection.scope.get("query_string"):
+        return False  # most requests: no query string to parse
     return bool(connection.query_params.get("access_token")) and _query_token_allowed(connection)
 
 
@@ -182,7 +184,11 @@ async def authenticate(connection: HTTPConnection) -> Principal:
     api_key = connection.headers.get("x-api-key")
     if api_key is not None:
         return _service(services, api_key.strip())
-    query_token = connection.query_params.get("access_token")
+    query_token = (
+        connection.query_params.get("access_token")
+        if connection.scope.get("query_string")
+        else None
+    )
     if query_token and _query_token_allowed(connection):
         return await _bearer(services, query_token)
     cookie = connection.cookies.get(SESSION_COOKIE)

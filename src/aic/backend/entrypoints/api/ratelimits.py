@@ -54,9 +54,9 @@ async def enforce_rate_limit(
     caller (``public`` or no identity) is counted by address. The standing goes out as
     ``X-RateLimit-*`` headers on the response.
     """
-    if route_template(connection.scope) in UNLIMITED_ROUTES:
-        return
     container: BackendContainer = connection.app.state.container
+    if not container.rate_limiter.enabled or route_template(connection.scope) in UNLIMITED_ROUTES:
+        return
     if public or not principal_identity:
         identity, category = address_identity(request_address(connection)), PUBLIC
     else:
