@@ -27,12 +27,15 @@ def to_pyformat(sql: str) -> str:
 
 
 class _PostgresTransaction:
-    def __init__(self, connection: AsyncConnection[dict[str, Any]]) -> None:
+    def __init__(
+        self, connection: AsyncConnection[dict[str, Any]], *, pipelined: bool = False
+    ) -> None:
         self._connection = connection
+        self._pipelined = pipelined
 
     async def execute(self, sql: str, params: Params = None) -> int:
         cursor = await self._connection.execute(to_pyformat(sql), dict(params or {}))
-        return cursor.rowcount
+        return -1 if self._pipelined else cursor.rowcount  # pipelined: not answered yet
 
     async def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         async with self._connection.cursor() as cursor:
@@ -64,9 +67,14 @@ class PostgresDatabase:
         await self.pool.open(wait=True, timeout=10)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_PostgresTransaction]:
-        async with self.pool.connection() as connection, connection.transaction():
-            yield _PostgresTransaction(connection)
+    async def transaction(self, *, pipeline: bool = False) -> AsyncIterator[_PostgresTransaction]:
+        async with self.pool.connection() as connection:
+            if not pipeline:
+                async with connection.transaction():
+                    yield _PostgresTransaction(connection)
+                return
+            async with connection.pipeline(), connection.transaction():
+                yield _PostgresTransaction(connection, pipelined=True)
 
     async def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:
         async with self.pool.connection() as connection:

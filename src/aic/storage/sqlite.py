@@ -81,7 +81,7 @@ class SqliteDatabase:
         return self._writer
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[_SqliteTransaction]:
+    async def transaction(self, *, pipeline: bool = False) -> AsyncIterator[_SqliteTransaction]:
         async with self._write_lock:
             connection = await self._on_writer(self._writer_connection)
             await self._on_writer(connection.execute, "BEGIN IMMEDIATE")

@@ -112,13 +112,13 @@ class ProjectionEngine:
                 await self._passed(name, events[-1])
             return 0
         applied_events: list[StoredEvent] = []
-        async with self.database.transaction() as tx:
+        # Pipelined: the projection's writes go out back to back, answered at the commit.
+        async with self.database.transaction(pipeline=True) as tx:
             # Lock every stream's row first, in one global order: two consumers of the group
             # (replicas) whose batches share streams then wait on each other, never deadlock.
-            versions = {
-                stream_id: await self._locked_version(tx, name, stream_id)
-                for stream_id in sorted({e.stream_id for e in relevant})
-            }
+            versions = await self._locked_versions(
+                tx, name, sorted({e.stream_id for e in relevant})
+            )
             start = dict(versions)
             for event in sorted(relevant, key=lambda e: e.position):
                 applied = versions[event.stream_id]
@@ -132,30 +132,66 @@ class ProjectionEngine:
                     await projection.apply(tx, each, self.codec.decode(each))
                     applied_events.append(each)
                 versions[event.stream_id] = event.version
-            for stream_id, version in versions.items():
-                if version > start[stream_id]:
-                    await tx.execute(
-                        "UPDATE projection_streams SET version = :v "
-                        "WHERE projection = :p AND stream_id = :s",
-                        {"v": version, "p": name, "s": stream_id},
-                    )
+            moved = {s: v for s, v in versions.items() if v > start[s]}
+            if moved:
+                await self._store_versions(tx, name, moved)
             if applied_events:
                 last = max(applied_events, key=lambda e: e.position)
-                await self._advance(tx, name, last)
+                await self._checkpoint(tx, name, last)
         if self.on_applied is not None:
             for event in applied_events:
                 self.on_applied(name, event)
         return len(applied_events)
 
-    async def _locked_version(self, tx: SqlTransaction, name: str, stream_id: str) -> int:
-        await tx.execute(
-            "INSERT INTO projection_streams (projection, stream_id, version) "
-            "VALUES (:p, :s, 0) ON CONFLICT DO NOTHING",
-            {"p": name, "s": stream_id},
+    async def _locked_versions(
+        self, tx: SqlTransaction, name: str, streams: list[str]
+    ) -> dict[str, int]:
+        """Each stream's applied version (0 for a new one), its row locked until the commit.
+
+        PostgreSQL: two statements for the whole batch (arrays), rows locked in stream order;
+        SQLite (one writer at a time, no row locks): two per stream, in-process and cheap.
+        """
+        if self.database.dialect == "postgresql":
+            await tx.execute(
+                "INSERT INTO projection_streams (projection, stream_id, version) "
+                "SELECT :p, s, 0 FROM unnest(CAST(:streams AS text[])) AS s "
+                "ON CONFLICT DO NOTHING",
+                {"p": name, "streams": streams},
+            )
+            rows = await tx.fetch_all(
+                "SELECT stream_id, version FROM projection_streams WHERE projection = :p "
+                "AND stream_id = ANY(CAST(:streams AS text[])) ORDER BY stream_id FOR UPDATE",
+                {"p": name, "streams": streams},
+            )
+            found = {str(r["stream_id"]): int(r["version"]) for r in rows}
+            return {stream_id: found.get(stream_id, 0) for stream_id in streams}
+        versions: dict[str, int] = {}
+        for stream_id in streams:
+            await tx.execute(
+                "INSERT INTO projection_streams (projection, stream_id, version) "
+                "VALUES (:p, :s, 0) ON CONFLICT DO NOTHING",
+                {"p": name, "s": stream_id},
+            )
+            row = await tx.fetch_one(
+                "SELECT version FROM projection_streams WHERE projection = :p AND stream_id = :s",
+                {"p": name, "s": stream_id},
+            )
+            versions[stream_id] = int(row["version"]) if row else 0
+        return versions
+
+    async def _store_versions(self, tx: SqlTransaction, name: str, moved: dict[str, int]) -> None:
+        if self.database.dialect == "postgresql":
+            await tx.execute(
+                "UPDATE projection_streams AS p SET version = m.version "
+                "FROM unnest(CAST(:streams AS text[]), CAST(:versions AS integer[])) "
+                "AS m(stream_id, version) WHERE p.projection = :p AND p.stream_id = m.stream_id",
+                {"p": name, "streams": list(moved), "versions": list(moved.values())},
+            )
+            return
+        await tx.execute_many(
+            "UPDATE projection_streams SET version = :v WHERE projection = :p AND stream_id = :s",
+            [{"v": v, "p": name, "s": s} for s, v in moved.items()],
         )
-        select = "SELECT version FROM projection_streams WHERE projection = :p AND stream_id = :s"
-        row = await tx.fetch_one(select + self._lock, {"p": name, "s": stream_id})
-        return int(row["version"]) if row else 0
 
     async def _passed(self, name: str, event: StoredEvent) -> None:
         """An event the projection does not read still moves its position (at most once a
@@ -165,15 +201,11 @@ class ProjectionEngine:
             return
         self._passed_at[name] = now
         async with self.database.transaction() as tx:
-            await self._advance(tx, name, event, keep_recorded=True)
+            await self._checkpoint(tx, name, event, keep_recorded=True)
 
-    async def _advance(
+    async def _checkpoint(
         self, tx: SqlTransaction, name: str, last: StoredEvent, *, keep_recorded: bool = False
     ) -> None:
-        await tx.execute(
-            "UPDATE projection_streams SET version = :v WHERE projection = :p AND stream_id = :s",
-            {"v": last.version, "p": name, "s": last.stream_id},
-        )
         recorded = last.recorded_at.isoformat().replace("+00:00", "Z")
         await tx.execute(
             _CHECKPOINT_PASSED if keep_recorded else _CHECKPOINT_APPLIED,
