@@ -174,9 +174,13 @@ class SagaOrchestrator:
 
     async def advance(self, saga_id: str, max_moves: int = 100) -> None:
         """Run steps (or compensations) until the saga finishes or has to wait."""
+        saga: Saga | None = None
+        correlation: str | None = None
         for _ in range(max_moves):
-            loaded = await self.repository.load(Saga, saga_id)
-            saga = loaded.aggregate
+            if saga is None:
+                loaded = await self.repository.load(Saga, saga_id)
+                saga = loaded.aggregate
+                correlation = loaded.events[0].metadata.correlation_id if loaded.events else None
             if saga.version == 0 or saga.status in ("completed", "compensated"):
                 await self.timers.cancel(saga_id)
                 return
@@ -184,7 +188,6 @@ class SagaOrchestrator:
             if saga.retry_at is not None and saga.retry_at > now:
                 await self.timers.schedule(saga_id, saga.retry_at)
                 return
-            correlation = loaded.events[0].metadata.correlation_id if loaded.events else None
             await self._move(saga, self.definitions[saga.saga_type], now, correlation)
             if not saga.pending:
                 return  # waiting for its timer (a compensation to retry)
@@ -196,7 +199,8 @@ class SagaOrchestrator:
             try:
                 await self.repository.save(saga, metadata)
             except ConcurrencyError:
-                continue  # someone else moved it: look again
+                saga = None  # someone else moved it: load it again and look
+            # Saved: the saga in memory is the stored one; the next move needs no reload.
 
     async def _move(
         self, saga: Saga, definition: SagaDefinition, now: str, correlation: str | None
