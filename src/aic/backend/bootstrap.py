@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -292,6 +293,26 @@ async def bootstrap(
         yield container
 
 
+def _relay_loop(container: BackendContainer) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """The relay; on PostgreSQL with a commit listener beside it, so commits made by other
+    processes (API replicas, saga workers) wake it at once rather than at its next poll."""
+    relay, store = container.relay, container.store
+    watch = getattr(store, "watch_commits", None)
+    if watch is None:
+        return relay.run
+
+    async def run(stop: asyncio.Event) -> None:
+        listener = asyncio.create_task(watch(relay.notify, stop), name="aic-commit-listener")
+        try:
+            await relay.run(stop)
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+
+    return run
+
+
 def _add_loops(container: BackendContainer) -> None:
     loops, name = container.loops, consumer_name()
     settings, redis_client, transport = container.settings, container.redis, container.transport
@@ -306,7 +327,7 @@ def _add_loops(container: BackendContainer) -> None:
         )
     if isinstance(transport, InProcessEventTransport):
         transport.expect_groups(groups)
-    loops.add("outbox-relay", container.relay.run)
+    loops.add("outbox-relay", _relay_loop(container))
     for projection in container.projections.projections:
 
         async def handle(event: StoredEvent, projection: str = projection) -> None:

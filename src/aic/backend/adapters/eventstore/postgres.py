@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,8 +26,12 @@ from aic.backend.application.ports import (
     Snapshot,
     StoredEvent,
 )
+from aic.observability.logging import get_logger
 
-__all__ = ["ConnectionPool", "PostgresEventStore"]
+__all__ = ["COMMIT_CHANNEL", "ConnectionPool", "PostgresEventStore"]
+
+COMMIT_CHANNEL = "aic_events"  # notified at each commit of events (migration 0002)
+_log = get_logger("aic.eventstore")
 
 _COLUMNS = (
     "position, stream_id, version, event_id, type, data, schema_version, metadata, recorded_at"
@@ -163,6 +168,26 @@ class PostgresEventStore:
                 raise ConcurrencyError(stream_id, expected_version, current)
             return AppendResult(stream_id, current, ())
         return await self._batcher.append(request)
+
+    async def watch_commits(self, on_commit: Callable[[], None], stop: asyncio.Event) -> None:
+        """Call ``on_commit`` whenever any process commits events (``LISTEN aic_events``,
+        migration 0002), until ``stop``; a lost connection is opened again after a second.
+        A notification only wakes the caller early: readers still read the store itself."""
+        while not stop.is_set():
+            try:
+                connection = await self._pool.open()
+                async with connection:
+                    await connection.execute(f"LISTEN {COMMIT_CHANNEL}")
+                    on_commit()  # whatever was committed while nobody listened
+                    while not stop.is_set():
+                        async for _ in connection.notifies(timeout=1.0):
+                            on_commit()
+                            if stop.is_set():
+                                break
+            except (psycopg.Error, OSError) as exc:
+                _log.warning("commit_listener_failed", error=repr(exc))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
 
     async def _fetch(self, query: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
         async with self._pool.connection() as connection:

@@ -1,0 +1,74 @@
+"""PostgreSQL announces committed events (``NOTIFY aic_events``): a relay elsewhere wakes."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, PostgresEventStore
+from aic.backend.application.ports import EventMetadata, NewEvent
+from aic.storage import migrate
+
+pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+parametrized = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+
+def _event() -> NewEvent:
+    return NewEvent(type="Noted", data={"n": 1}, metadata=EventMetadata(), event_id=uuid.uuid4())
+
+
+async def _woken(wakes: asyncio.Queue[None], within: float) -> bool:
+    try:
+        await asyncio.wait_for(wakes.get(), within)
+    except TimeoutError:
+        return False
+    return True
+
+
+@parametrized
+async def test_a_commit_by_another_store_wakes_the_listener_and_a_rollback_does_not(
+    database_url: str,
+) -> None:
+    await migrate(database_url, [EVENT_STORE_MIGRATIONS])
+    listener, writer = PostgresEventStore(database_url), PostgresEventStore(database_url)
+    wakes: asyncio.Queue[None] = asyncio.Queue()
+    stop = asyncio.Event()
+    watching = asyncio.create_task(listener.watch_commits(lambda: wakes.put_nowait(None), stop))
+    try:
+        assert await _woken(wakes, 5.0)  # the first call: "look once, in case you missed any"
+        while not wakes.empty():
+            wakes.get_nowait()
+        await writer.append(f"note-{uuid.uuid4()}", [_event()], 0)
+        assert await _woken(wakes, 5.0)
+        # A transaction that inserts and rolls back announces nothing.
+        connection = await writer._pool.open()  # a raw connection, for the rollback
+        async with connection:
+            await connection.set_autocommit(False)
+            await connection.execute(
+                "INSERT INTO events (stream_id, version, event_id, type, data, schema_version, "
+                "metadata) VALUES ('note-x', 1, %s, 'Noted', '{}', 1, '{}')",
+                (uuid.uuid4(),),
+            )
+            await connection.rollback()
+        assert not await _woken(wakes, 1.5)
+    finally:
+        stop.set()
+        await asyncio.wait_for(watching, 5.0)
+        await listener.close()
+        await writer.close()
+
+
+@parametrized
+async def test_the_listener_stops_when_asked_even_with_nothing_committed(
+    database_url: str,
+) -> None:
+    await migrate(database_url, [EVENT_STORE_MIGRATIONS])
+    store = PostgresEventStore(database_url)
+    stop = asyncio.Event()
+    watching = asyncio.create_task(store.watch_commits(lambda: None, stop))
+    await asyncio.sleep(0.2)
+    stop.set()
+    await asyncio.wait_for(watching, 3.0)  # notifies() times out each second to look at stop
+    await store.close()
