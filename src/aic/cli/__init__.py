@@ -121,11 +121,29 @@ def worker(
         Literal["projections", "sagas", "relay"],
         typer.Argument(help="What this process does: projections, sagas, or the outbox relay."),
     ],
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve this worker's Prometheus metrics (projection lag and positions, saga "
+            "and relay counters) on http://<AIC_BACKEND_HOST>:PORT/metrics.",
+        ),
+    ] = None,
+    nice: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=19,
+            help="Lower this worker's CPU priority by N (like `nice -n N`): on a host shared "
+            "with the API, a saga backlog then takes only the CPU that requests leave over.",
+        ),
+    ] = 0,
 ) -> None:
     """Run background work as its own process; replicas share it through Redis consumer groups."""
     from aic.cli.operations import run_worker
 
-    run_worker(kind)
+    run_worker(kind, metrics_port, nice)
 
 
 @projections_app.command("status")

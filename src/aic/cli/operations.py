@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 
+from prometheus_client import CollectorRegistry, start_http_server
 from pydantic import ValidationError
 from rich.progress import (
     BarColumn,
@@ -21,6 +24,7 @@ from aic.backend.settings import BackendSettings
 from aic.backend.wiring import migrate_backend
 from aic.cli.output import console, fail, settings_error
 from aic.observability.logging import configure_logging
+from aic.runtime import SETTLE_HEAP_ENV, settle_heap
 
 __all__ = [
     "run_migrate",
@@ -96,8 +100,11 @@ def run_projections_rebuild(name: str | None) -> None:
     asyncio.run(run())
 
 
-def run_worker(kind: str) -> None:
+def run_worker(kind: str, metrics_port: int | None = None, nice: int = 0) -> None:
     settings = _settings()
+    if nice:
+        os.nice(nice)
+    os.environ[SETTLE_HEAP_ENV] = "1"
     if settings.redis_url is None:
         fail(
             "a separate worker needs the Redis Streams event bus to receive events: set "
@@ -124,9 +131,20 @@ def run_worker(kind: str) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        async with bootstrap(settings, run_loops=loops) as container:
-            console.print(f"worker {kind} running: {', '.join(container.loops.running)}")
-            await stop.wait()
+        registry = CollectorRegistry()
+        async with bootstrap(settings, registry, run_loops=loops) as container:
+            settle_heap()
+            with contextlib.ExitStack() as stack:
+                if metrics_port is not None:
+                    try:  # prometheus_client's server, on a daemon thread
+                        server, _ = start_http_server(
+                            metrics_port, settings.backend_host, registry=registry
+                        )
+                    except OSError as exc:
+                        fail(f"cannot serve metrics on port {metrics_port}: {exc}; use a free one.")
+                    stack.callback(server.shutdown)
+                console.print(f"worker {kind} running: {', '.join(container.loops.running)}")
+                await stop.wait()
 
     asyncio.run(run())
 

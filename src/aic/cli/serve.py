@@ -17,6 +17,7 @@ from aic.backend.settings import BackendSettings
 from aic.cli.output import fail, settings_error
 from aic.observability.logging import configure_logging
 from aic.observability.metrics import MULTIPROCESS_ENV
+from aic.runtime import SETTLE_HEAP_ENV
 from aic.settings import CommonSettings
 from aic.web.settings import WebSettings
 
@@ -42,6 +43,7 @@ def _run_uvicorn(
     if missing:
         fail(f"TLS file(s) not found: {', '.join(missing)}; fix AIC_TLS_CERTFILE/KEYFILE/CA_FILE.")
     configure_logging(service, settings.log_level, settings.log_format)
+    os.environ[SETTLE_HEAP_ENV] = "1"  # the app's start-up freezes its heap (aic.runtime)
     # Several processes (workers, or the reloader's child) write metrics to files that
     # /metrics adds up; one process keeps them in memory.
     own_dir = (workers > 1 or reload) and MULTIPROCESS_ENV not in os.environ

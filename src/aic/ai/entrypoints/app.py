@@ -18,6 +18,7 @@ from aic.asgi import add_metrics_route, install_http_stack
 from aic.contracts.errors import ERROR_RESPONSES
 from aic.observability.logging import configure_logging, get_logger
 from aic.observability.metrics import AIHttpMetrics
+from aic.runtime import settle_heap
 
 __all__ = ["create_app"]
 
@@ -35,6 +36,7 @@ def create_app(
             settings, offline_llm=offline_llm, llm_metrics=llm_metrics, registry=registry
         ) as container:
             app.state.container = container
+            settle_heap()
             log.info("started")
             yield
         log.info("stopped")
