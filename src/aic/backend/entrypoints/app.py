@@ -23,6 +23,7 @@ from aic.backend.entrypoints.api import (
     track,
 )
 from aic.backend.entrypoints.api.auth import enforce_access
+from aic.backend.entrypoints.api.capture_lane import CaptureLane
 from aic.backend.entrypoints.api.openapi_access import document_access
 from aic.backend.entrypoints.api.openapi_responses import document_responses
 from aic.backend.entrypoints.api.storable import refuse_unstorable_params
@@ -32,6 +33,7 @@ from aic.backend.settings import BackendSettings
 from aic.contracts.errors import ERROR_RESPONSES
 from aic.observability.logging import configure_logging, get_logger
 from aic.observability.metrics import BackendHttpMetrics
+from aic.runtime import settle_heap
 
 __all__ = ["create_app"]
 
@@ -46,6 +48,7 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with bootstrap(settings, registry, run_loops=settings.loop_selection) as container:
             app.state.container = container
+            settle_heap()
             log.info("started", database=container.readiness.dependencies[0].adapter)
             yield
         log.info("stopped")
@@ -77,4 +80,6 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
     api = (health, sessions, accounts, leads, content, feed, notifications, sagas, track)
     for router in (*api, sse, ws):
         app.include_router(router.router)
+    # First: valid lead forms skip FastAPI's per-request machinery (ADR 0014).
+    app.router.routes.insert(0, CaptureLane())
     return app

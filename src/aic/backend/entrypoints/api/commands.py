@@ -48,9 +48,15 @@ async def send(
     principal: Principal,
     idempotency_key: str | None,
     body: Any = None,
+    *,
+    storable_checked: bool = False,
 ) -> AcceptedCommand:
-    """Dispatch ``command``; the key's request hash covers the route and the body."""
-    require_storable(body)
+    """Dispatch ``command``; the key's request hash covers the route and the body.
+
+    ``storable_checked``: the caller already knows the body holds nothing unstorable.
+    """
+    if not storable_checked:
+        require_storable(body)
     route = route_template(request.scope)
     metadata = EventMetadata(
         correlation_id=current_correlation_id(),
