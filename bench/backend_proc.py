@@ -25,6 +25,7 @@ from bench.procs import Probe, Proc, aic_env, free_ports
 
 __all__ = [
     "LEAD",
+    "WORKER_KINDS",
     "Backend",
     "Posted",
     "StoreCounts",
@@ -81,6 +82,8 @@ class Backend:
     proc: Proc
     folder: Path
     ready_s: float  # process start until /api/health answered 200
+    metrics_url: str  # where the projections' metrics are scraped (API or projections worker)
+    split: tuple[str, ...] = ()  # background work run by `aic worker` processes
 
     @property
     def service_headers(self) -> dict[str, str]:
@@ -89,9 +92,14 @@ class Backend:
         return {"X-API-Key": key}
 
     def log_lines(self, text: str) -> int:
-        """How many lines of the backend's log (warnings and errors) contain ``text``."""
-        with self.proc.log_path.open(errors="replace") as lines:
-            return sum(text in line for line in lines)
+        """How many lines of the backend's logs (warnings and errors; its workers' too)
+        contain ``text``."""
+        logs = [self.proc.log_path, *(self.folder / f"worker-{k}.log" for k in self.split)]
+        found = 0
+        for log in logs:
+            with log.open(errors="replace") as lines:
+                found += sum(text in line for line in lines)
+        return found
 
 
 @dataclass(frozen=True)
@@ -115,14 +123,31 @@ class Posted:
         return self.accepted / self.seconds if self.seconds else 0.0
 
 
+WORKER_KINDS = ("relay", "projections", "sagas")
+SAGA_NICE = 10  # the saga worker's `--nice`: its backlog must not starve the request path
+
+
 @contextmanager
-def started_backend(workers: int = 1, timeout: float = 90.0) -> Iterator[Backend]:
-    """A backend on a fresh database and Redis prefix, ready; everything removed after."""
+def started_backend(
+    workers: int = 1,
+    timeout: float = 90.0,
+    *,
+    split: tuple[str, ...] = (),
+    background: bool = True,
+) -> Iterator[Backend]:
+    """A backend on a fresh database and Redis prefix, ready; everything removed after.
+
+    ``split``: background work (``WORKER_KINDS``) moved out of the API process into one
+    ``aic worker KIND`` process each, as a deployment runs it; the API process then runs
+    none (``AIC_BACKGROUND_LOOPS=none``) and projection metrics come from the projections
+    worker's ``--metrics-port``. Empty: ``aic backend`` runs all of it itself (the default).
+    ``background=False``: nobody runs it (the write path alone: events pile up unpublished).
+    """
     with ExitStack() as stack:
         database = stack.enter_context(temp_database())
         prefix = stack.enter_context(redis_prefix())
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aic-bench-be-")))
-        port, ai_port = free_ports(2)
+        port, ai_port, metrics_port = free_ports(3)
         env = aic_env(
             data_dir=folder / "data",
             database_url=database,
@@ -132,11 +157,23 @@ def started_backend(workers: int = 1, timeout: float = 90.0) -> Iterator[Backend
             backend_host=LOCAL,
             ai_url=f"http://{LOCAL}:{ai_port}",  # closed: the backend runs "degraded"
         )
+        if split or not background:
+            env["AIC_BACKGROUND_LOOPS"] = "none"
         argv = ["backend", "--port", str(port), "--workers", str(workers)]
         proc = stack.enter_context(Proc.aic(argv, env, folder / "backend.log"))
         url = f"http://{LOCAL}:{port}"
         ready_s = proc.wait_ready([Probe(f"{url}/api/health")], timeout=timeout)
-        yield Backend(url, database, workers, proc, folder, ready_s)
+        metrics_url = url
+        for kind in split:  # after the API: it created the schema
+            extra = ["--metrics-port", str(metrics_port)] if kind == "projections" else []
+            extra += ["--nice", str(SAGA_NICE)] if kind == "sagas" else []
+            worker = stack.enter_context(
+                Proc.aic(["worker", kind, *extra], env, folder / f"worker-{kind}.log")
+            )
+            if kind == "projections":
+                metrics_url = f"http://{LOCAL}:{metrics_port}"
+                worker.wait_ready([Probe(f"{metrics_url}/metrics")], timeout=timeout)
+        yield Backend(url, database, workers, proc, folder, ready_s, metrics_url, split)
 
 
 def store_counts(database_url: str) -> StoreCounts:

@@ -36,6 +36,7 @@ MODULES: tuple[str, ...] = (
     "bench.bench_platform",
     "bench.bench_eventstore",
     "bench.bench_backend",
+    "bench.bench_lag",
     "bench.bench_vectors",
     "bench.bench_composer",
     "bench.bench_embeddings",

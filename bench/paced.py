@@ -19,9 +19,11 @@ import time
 from dataclasses import dataclass, field
 
 import httpx2
+import uvloop
 
 from bench.backend_proc import LEAD
 from bench.pgtemp import count_rows
+from bench.rawhttp import PostClient
 
 __all__ = [
     "VISIBLE_TIMEOUT",
@@ -124,15 +126,12 @@ async def _paced(
     reader_headers: dict[str, str],
 ) -> Paced:
     run = Paced(rate, seconds, scheduled=max(1, round(rate * seconds)))
-    limits = httpx2.Limits(max_connections=bound, max_keepalive_connections=bound)
     readers = httpx2.Limits(max_connections=16, max_keepalive_connections=16)
     in_flight = watching = 0
     tasks: set[asyncio.Task[None]] = set()
     cpu = time.process_time()
-    async with (
-        httpx2.AsyncClient(limits=limits, timeout=10.0) as client,
-        httpx2.AsyncClient(limits=readers, timeout=5.0, headers=reader_headers) as reader,
-    ):
+    client = PostClient(f"{url}/api/leads", LEAD, bound)
+    async with httpx2.AsyncClient(limits=readers, timeout=5.0, headers=reader_headers) as reader:
         begin = time.monotonic()
 
         async def watch(lead_id: str, since: float) -> None:
@@ -160,13 +159,13 @@ async def _paced(
         async def send(number: int) -> None:
             nonlocal in_flight
             try:
-                response = await client.post(f"{url}/api/leads", json=LEAD)
-            except httpx2.HTTPError:
+                response = await client.post()
+            except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError):
                 run.errors += 1
                 return
             finally:
                 in_flight -= 1
-            if response.status_code != 202:
+            if response.status != 202:
                 run.errors += 1
                 return
             answered = time.monotonic()
@@ -176,7 +175,9 @@ async def _paced(
                 if watching >= _WATCHERS:
                     run.unsampled += 1
                     return
-                await watch(str(response.json()["id"]), answered)
+                answer = response.json()
+                assert isinstance(answer, dict)
+                await watch(str(answer["id"]), answered)
 
         for number in range(run.scheduled):
             delay = begin + number / rate - time.monotonic()
@@ -196,6 +197,7 @@ async def _paced(
         for task in set(tasks):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    await client.aclose()
     run.client_cpu_s = time.process_time() - cpu
     return run
 
@@ -211,4 +213,4 @@ def paced_leads(
     reader_headers: dict[str, str] | None = None,
 ) -> Paced:
     """``reader_headers``: credentials of the polling reads (the lead list is not public)."""
-    return asyncio.run(_paced(url, rate, seconds, bound, sample_every, poll, reader_headers or {}))
+    return uvloop.run(_paced(url, rate, seconds, bound, sample_every, poll, reader_headers or {}))
