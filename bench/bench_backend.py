@@ -6,9 +6,10 @@ worker(s) with relay, projections and sagas stopped: what the anchor measures to
 only); ``aic backend`` running its background work in its own event loop, as one command
 starts it; and the deployment shape, API worker(s) with that work in ``aic worker relay``,
 ``aic worker projections`` and ``aic worker sagas --nice 10`` processes beside it (all on
-the same two cores as PostgreSQL, Redis and wrk). The anchor is 32 asyncio psycopg connections doing autocommit
-single-row INSERTs of the stored ``LeadCaptured`` row into a plain table; runs interleave
-backend layouts, raw and the bare-FastAPI floor. The projection lag is in ``bench_lag``.
+the same two cores as PostgreSQL, Redis and wrk). The anchor is 32 asyncio psycopg
+connections doing autocommit single-row INSERTs of the stored ``LeadCaptured`` row into a
+plain table; runs interleave backend layouts, raw and the bare-FastAPI floor. The
+projection lag is in ``bench_lag``.
 """
 
 from __future__ import annotations

@@ -77,13 +77,19 @@ def _ms(value: float) -> str:
     return "inf" if math.isinf(value) else f"{value * 1000:g}"
 
 
+def _failures(paced: Paced) -> str:
+    if not paced.failures:
+        return ""
+    return ": " + ", ".join(f"{count} {kind}" for kind, count in paced.failures.most_common())
+
+
 def _describe(run: LagRun) -> str:
     paced, lag = run.paced, run.lag
     text = (
         f"{paced.rate:g}/s offered for {paced.seconds:g} s: {paced.achieved:.0f}/s accepted"
         f" ({paced.accepted} 202s, {paced.skipped} skipped at 64 in flight, {paced.errors}"
-        f" errors); histogram p99 {lag.value * 1000:.1f} ms in bucket ({_ms(lag.lower)},"
-        f" {_ms(lag.upper)}] ms of {lag.count} lead events"
+        f" errors{_failures(paced)}); histogram p99 {lag.value * 1000:.1f} ms in bucket"
+        f" ({_ms(lag.lower)}, {_ms(lag.upper)}] ms of {lag.count} lead events"
     )
     sampled = len(paced.visible_ms) + paced.invisible
     if sampled:

@@ -16,6 +16,7 @@ import asyncio
 import math
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import httpx2
@@ -58,6 +59,7 @@ class Paced:
     last_answer: float = 0.0  # seconds from the start to the last 202
     max_slip_ms: float = 0.0  # how late the generator itself sent a command
     visible_ms: list[float] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)  # what the errors were
     invisible: int = 0  # sampled leads still not readable after ``VISIBLE_TIMEOUT`` s
     unsampled: int = 0  # samples left out: ``_WATCHERS`` were being polled already
     client_cpu_s: float = 0.0
@@ -160,13 +162,15 @@ async def _paced(
             nonlocal in_flight
             try:
                 response = await client.post()
-            except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError):
+            except (OSError, TimeoutError, ValueError, asyncio.IncompleteReadError) as exc:
                 run.errors += 1
+                run.failures[type(exc).__name__] += 1
                 return
             finally:
                 in_flight -= 1
             if response.status != 202:
                 run.errors += 1
+                run.failures[str(response.status)] += 1
                 return
             answered = time.monotonic()
             run.accepted += 1

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 __all__ = ["PostClient", "RawResponse"]
+
+_FRESH_S = 2.0  # an idle connection older than this is closed, not reused
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +43,15 @@ class PostClient:
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
         ).encode() + payload
         self._timeout = timeout
-        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        # (reader, writer, when it went idle): uvicorn closes a keep-alive connection idle
+        # for 5 s, and a request written into one being closed would count as an error.
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self._slots = asyncio.Semaphore(connections)
 
     async def post(self) -> RawResponse:
         """The answer; ``OSError``/``TimeoutError``/``ValueError`` when there is none."""
         async with self._slots:
-            if self._idle:
-                reader, writer = self._idle.pop()
-            else:
-                reader, writer = await asyncio.open_connection(self._host, self._port)
+            reader, writer = await self._connection()
             try:
                 async with asyncio.timeout(self._timeout):
                     writer.write(self._request)
@@ -58,13 +60,21 @@ class PostClient:
                 writer.close()
                 raise
             if keep:
-                self._idle.append((reader, writer))
+                self._idle.append((reader, writer, time.monotonic()))
             else:
                 writer.close()
             return response
 
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while self._idle:
+            reader, writer, since = self._idle.pop()
+            if time.monotonic() - since < _FRESH_S and not reader.at_eof():
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection(self._host, self._port)
+
     async def aclose(self) -> None:
-        for _, writer in self._idle:
+        for _, writer, _ in self._idle:
             writer.close()
         self._idle.clear()
 
