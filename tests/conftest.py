@@ -11,6 +11,7 @@ import pytest
 import redis
 from psycopg import sql
 
+from aic.runtime import SETTLE_HEAP_ENV
 from tests.support.services import require
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -83,3 +84,11 @@ def redis_prefix() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_url(redis_prefix: str) -> str:
     return REDIS_URL
+
+
+@pytest.fixture(autouse=True)
+def _no_heap_freezing_after_the_test() -> Iterator[None]:
+    """The CLI's server code sets ``AIC_SETTLE_HEAP`` for the processes it starts; a test that
+    runs it in-process must not leave it set (every later app would freeze its heap)."""
+    yield
+    os.environ.pop(SETTLE_HEAP_ENV, None)

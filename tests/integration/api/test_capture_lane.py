@@ -204,3 +204,42 @@ def test_a_request_the_lane_hands_over_counts_once_against_the_rate_limit(
     ]
     answers = [exchange(limited_twins, outcomes, call) for call in calls]
     assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+
+
+async def _gone_mid_body(app: Any, content_type: bytes) -> list[int]:
+    """Raw ASGI: part of a body, then the client disconnects; the statuses sent back."""
+    messages: list[dict[str, Any]] = [
+        {"type": "http.request", "body": form()[:10], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    statuses: list[int] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/api/leads", "raw_path": b"/api/leads", "root_path": "",
+        "query_string": b"", "headers": [(b"content-type", content_type)],
+        "client": ("127.0.0.1", 5), "server": ("testserver", 80), "state": {},
+    }  # fmt: skip
+    await app(scope, receive, send)
+    return statuses
+
+
+@pytest.mark.parametrize("content_type", [b"application/json", b"text/plain"])
+def test_a_client_gone_mid_body_gets_the_same_400_from_both_paths(
+    twins: Twins, content_type: bytes
+) -> None:
+    """Starlette raises ClientDisconnect from the body read: a 400 as FastAPI answers it,
+    never a 500 logged as a server error."""
+    found = [
+        s.admin.portal.call(_gone_mid_body, s.admin.app, content_type)  # type: ignore[union-attr]
+        for s in (twins.lane, twins.plain)
+    ]
+    assert found == [[400], [400]]

@@ -25,7 +25,8 @@ import uuid
 from typing import Any
 
 from pydantic import ValidationError
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
@@ -42,7 +43,7 @@ __all__ = ["PATH", "CaptureLane"]
 PATH = "/api/leads"
 _HANDED_OVER = "aic.capture_lane.handed_over"  # scope key: the FastAPI route answers this one
 # The Idempotency-Key header's constraints, as `commands.IdempotencyKey` declares them.
-_KEY = re.compile(r"^[A-Za-z0-9._:-]{1,200}$")
+_KEY = re.compile(r"[A-Za-z0-9._:-]{1,200}")  # fullmatch: `$` would let a final "\n" in
 _JSON_TYPES = ("application/json",)
 
 
@@ -71,9 +72,13 @@ class CaptureLane(Route):
 
     async def handle(self, scope: Scope, receive: Receive, send_: Send) -> None:
         request = Request(scope, receive)
+        try:
+            body = await request.body()  # read once; the answer and a hand-over reuse it
+        except ClientDisconnect:  # gone mid-body: the FastAPI route's answer, no error log
+            raise HTTPException(400, "There was an error parsing the body") from None
         response = await self._answer(request)
         if response is None:
-            await self._hand_over(scope, await request.body(), send_)
+            await self._hand_over(scope, body, send_)
             return
         await response(scope, receive, send_)
 
@@ -83,7 +88,7 @@ class CaptureLane(Route):
     async def _answer(self, request: Request) -> Response | None:
         headers = request.headers
         key = headers.get("idempotency-key")
-        if key is not None and not _KEY.match(key):
+        if key is not None and not _KEY.fullmatch(key):
             return None
         if not _is_json(headers.get("content-type")):
             return None
