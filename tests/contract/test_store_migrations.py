@@ -56,9 +56,8 @@ def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleMigrations:
 
 
 def _store_labels(database_url: str) -> list[str]:
-    """The event store's migrations: PostgreSQL has one more (commit notifications)."""
-    postgres_only = ["eventstore/0002_commit_notify"] if database_url.startswith("postgres") else []
-    return ["eventstore/0001_event_store", *postgres_only]
+    """The event store's migrations (the same on both dialects)."""
+    return ["eventstore/0001_event_store"]
 
 
 async def test_migrations_apply_once_and_running_them_again_applies_nothing(

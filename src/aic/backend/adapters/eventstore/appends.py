@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aic.backend.application.ports import AppendResult, NewEvent
+from aic.observability.logging import get_logger
 
 __all__ = [
     "JSON",
@@ -20,6 +21,8 @@ __all__ = [
     "duplicate_result",
     "encode_json",
 ]
+
+_log = get_logger("aic.eventstore")
 
 Outcome = AppendResult | Exception  # what one append came to inside a batch
 WriteBatch = Callable[[list["AppendRequest"]], Awaitable[list[Outcome]]]
@@ -111,8 +114,17 @@ class AppendBatcher:
     may win, the rest conflict); it never holds the same event id twice.
     """
 
-    def __init__(self, write_batch: WriteBatch, *, max_events: int = 1000) -> None:
+    def __init__(
+        self,
+        write_batch: WriteBatch,
+        *,
+        max_events: int = 1000,
+        after_write: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._write_batch = write_batch
+        # Awaited after a batch that stored events, once its callers are answered (a wake-up
+        # for readers elsewhere); its failure is logged, never the callers' problem.
+        self._after_write = after_write
         self._max_events = max_events
         self._queue: deque[_Pending] = deque()
         self._worker: asyncio.Task[None] | None = None
@@ -150,6 +162,12 @@ class AppendBatcher:
                     pending.future.set_exception(outcome)
                 else:
                     pending.future.set_result(outcome)
+            wrote = any(isinstance(o, AppendResult) and not o.duplicate for o in outcomes)
+            if wrote and self._after_write is not None:
+                try:
+                    await self._after_write()
+                except Exception as exc:
+                    _log.warning("after_append_hook_failed", error=repr(exc))
 
     def _take_batch(self) -> list[_Pending]:
         batch: list[_Pending] = []

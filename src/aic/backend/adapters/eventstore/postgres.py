@@ -30,7 +30,8 @@ from aic.observability.logging import get_logger
 
 __all__ = ["COMMIT_CHANNEL", "ConnectionPool", "PostgresEventStore"]
 
-COMMIT_CHANNEL = "aic_events"  # notified at each commit of events (migration 0002)
+COMMIT_CHANNEL = "aic_events"  # notified after each commit of appended events
+_ANNOUNCE = f"SELECT pg_notify('{COMMIT_CHANNEL}', '')"
 _log = get_logger("aic.eventstore")
 
 _COLUMNS = (
@@ -141,7 +142,9 @@ class PostgresEventStore:
     def __init__(self, url: str, *, pool_size: int = 4, max_batch_events: int = 1000) -> None:
         self._pool = ConnectionPool(url, pool_size)
         self._writer: psycopg.AsyncConnection[Any] | None = None
-        self._batcher = AppendBatcher(self._write, max_events=max_batch_events)
+        self._batcher = AppendBatcher(
+            self._write, max_events=max_batch_events, after_write=self._announce
+        )
 
     async def _write(self, requests: list[AppendRequest]) -> list[Outcome]:
         writer = self._writer
@@ -158,6 +161,14 @@ class PostgresEventStore:
             if writer.info.transaction_status != TransactionStatus.IDLE:
                 await writer.close()
 
+    async def _announce(self) -> None:
+        """``NOTIFY aic_events`` after a batch's commit, in a transaction of its own: inside
+        the appending one it would take PostgreSQL's notify lock through that commit's WAL
+        flush, serialising the commits of every writer process."""
+        writer = self._writer
+        if writer is not None and not writer.closed:
+            await writer.execute(_ANNOUNCE)
+
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
     ) -> AppendResult:
@@ -170,24 +181,33 @@ class PostgresEventStore:
         return await self._batcher.append(request)
 
     async def watch_commits(self, on_commit: Callable[[], None], stop: asyncio.Event) -> None:
-        """Call ``on_commit`` whenever any process commits events (``LISTEN aic_events``,
-        migration 0002), until ``stop``; a lost connection is opened again after a second.
-        A notification only wakes the caller early: readers still read the store itself."""
+        """Call ``on_commit`` whenever a store (of any process) commits appended events
+        (``LISTEN aic_events``), until ``stop``; a lost connection is opened again after a
+        second. A notification only wakes the caller early: readers still read the store."""
         while not stop.is_set():
             try:
-                connection = await self._pool.open()
-                async with connection:
-                    await connection.execute(f"LISTEN {COMMIT_CHANNEL}")
-                    on_commit()  # whatever was committed while nobody listened
-                    while not stop.is_set():
-                        async for _ in connection.notifies(timeout=1.0):
-                            on_commit()
-                            if stop.is_set():
-                                break
-            except (psycopg.Error, OSError) as exc:
+                await self._listen(on_commit, stop)
+            except Exception as exc:  # never silently: the caller would only poll from then on
                 _log.warning("commit_listener_failed", error=repr(exc))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), 1.0)
+
+    async def _listen(self, on_commit: Callable[[], None], stop: asyncio.Event) -> None:
+        connection = await self._pool.open()
+        try:
+            await connection.execute(f"LISTEN {COMMIT_CHANNEL}")
+            on_commit()  # whatever was committed while nobody listened
+            while not stop.is_set():
+                notifies = connection.notifies(timeout=1.0)  # then look at `stop` again
+                try:
+                    async for _ in notifies:
+                        on_commit()
+                        if stop.is_set():
+                            break
+                finally:
+                    await notifies.aclose()
+        finally:
+            await asyncio.shield(connection.close())
 
     async def _fetch(self, query: str, params: Sequence[Any] | dict[str, Any]) -> list[Any]:
         async with self._pool.connection() as connection:

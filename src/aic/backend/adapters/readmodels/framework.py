@@ -148,7 +148,8 @@ class ProjectionEngine:
     ) -> dict[str, int]:
         """Each stream's applied version (0 for a new one), its row locked until the commit.
 
-        PostgreSQL: two statements for the whole batch (arrays), rows locked in stream order;
+        PostgreSQL: two statements for the whole batch (arrays), rows locked in one order (the
+        database's collation) by every consumer;
         SQLite (one writer at a time, no row locks): two per stream, in-process and cheap.
         """
         if self.database.dialect == "postgresql":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -216,6 +217,9 @@ class SagaOrchestrator:
         context = self._context(saga, step.name, correlation)
         try:
             output = await asyncio.wait_for(step.action(context), step.timeout)
+            # As a reload would give it back: the next step sees the same types either way
+            # (the saga stays in memory after its own save). Not JSON: the step failed.
+            output = json.loads(json.dumps(dict(output or {})))
         except Exception as exc:
             error = "timed out" if isinstance(exc, TimeoutError) else f"{type(exc).__name__}: {exc}"
             retry = step.backoff * 2 ** (context.attempt - 1)
@@ -225,7 +229,7 @@ class SagaOrchestrator:
             _log.warning("saga_step_failed", saga_id=saga.id, step=step.name, error=error)
             saga.step_failed(step.name, error, retry_at, self.clock())
             return
-        saga.step_succeeded(step.name, dict(output or {}), self.clock())
+        saga.step_succeeded(step.name, output, self.clock())
 
     async def _compensate_one(
         self, saga: Saga, definition: SagaDefinition, now: str, correlation: str | None
