@@ -18,6 +18,7 @@ from psycopg import sql
 
 from aic.backend.adapters.eventstore import EVENT_STORE_MIGRATIONS, open_event_store
 from aic.backend.adapters.eventstore.appends import AppendRequest
+from aic.backend.adapters.eventstore.postgres import WRITER_APPLICATION_NAME
 from aic.backend.adapters.eventstore.postgres_appends import write_appends
 from aic.backend.adapters.eventstore.sqlite import write_append
 from aic.backend.application.ports import EventStore, NewEvent, StoredEvent
@@ -101,7 +102,8 @@ async def test_on_postgresql_a_late_commit_is_read_in_its_place_and_never_skippe
     url = postgres_schema_url
     await migrate(url, [EVENT_STORE_MIGRATIONS])
     store = await open_event_store(url)
-    slow = await psycopg.AsyncConnection.connect(url)  # not autocommit: we commit
+    # Not autocommit: we commit. A writer, as another process's store would be.
+    slow = await psycopg.AsyncConnection.connect(url, application_name=WRITER_APPLICATION_NAME)
     try:
         first = event(n="first")
         await store.append(f"early-{uuid.uuid4()}", [first], 0)
@@ -126,6 +128,37 @@ async def test_on_postgresql_a_late_commit_is_read_in_its_place_and_never_skippe
         assert poller.ids() == [first.event_id, late.event_id, *(e.event_id for e in after)]
     finally:
         await slow.close()
+        await store.close()
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_readers_wait_for_writers_only_and_others_cannot_append(
+    postgres_schema_url: str,
+) -> None:
+    url = postgres_schema_url
+    await migrate(url, [EVENT_STORE_MIGRATIONS])
+    store = await open_event_store(url)
+    busy = await psycopg.AsyncConnection.connect(url)  # a long transaction that is no writer
+    try:
+        await busy.execute("CREATE TABLE IF NOT EXISTS chores (n int)")
+        await busy.commit()
+        await busy.execute("INSERT INTO chores VALUES (1)")  # holds an xid from here on
+        async with polling(store) as poller:
+            appended = [event(n=n) for n in range(3)]
+            for one in appended:
+                await store.append(f"s-{uuid.uuid4()}", [one], 0)
+            await poller.wait_for(3)  # not held back behind `busy`
+            assert poller.ids() == [e.event_id for e in appended]
+        await busy.rollback()
+
+        request = AppendRequest.create(f"x-{uuid.uuid4()}", [event(n="sneaky")], 0)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege) as refused:
+            await write_appends(busy, [request])
+        assert "aic-event-writer" in str(refused.value.diag.message_hint)
+        await busy.rollback()
+        assert await store.load(request.stream_id) == []
+    finally:
+        await busy.close()
         await store.close()
 
 

@@ -28,7 +28,7 @@ from aic.backend.application.ports import (
 )
 from aic.observability.logging import get_logger
 
-__all__ = ["COMMIT_CHANNEL", "ConnectionPool", "PostgresEventStore"]
+__all__ = ["COMMIT_CHANNEL", "WRITER_APPLICATION_NAME", "ConnectionPool", "PostgresEventStore"]
 
 COMMIT_CHANNEL = "aic_events"  # notified after each commit of appended events
 _ANNOUNCE = f"SELECT pg_notify('{COMMIT_CHANNEL}', '')"
@@ -37,9 +37,21 @@ _log = get_logger("aic.eventstore")
 _COLUMNS = (
     "position, stream_id, version, event_id, type, data, schema_version, metadata, recorded_at"
 )
-# Only transactions older than every running one are settled: an event of a transaction that
-# is still open (and so of any that commits later) has a txid at or above this horizon.
-_HORIZON = "txid < pg_snapshot_xmin(pg_current_snapshot())"
+# Only the store's writer connections append events (migration 0002 refuses any other), and
+# they say so in their application_name. A reader of the global order first takes a bound:
+# the oldest transaction of such a connection that is still running, or its snapshot's xmax.
+# Writer transactions are looked up (pg_stat_get_activity) after the statement's snapshot is
+# taken, so one that was running then and has finished since is missed only when it finished
+# before the next statement's snapshot, which the read then sees committed. Other
+# transactions on the server (saga state, projections, anything long) do not hold readers.
+WRITER_APPLICATION_NAME = "aic-event-writer"
+_BOUND = (
+    "SELECT least(pg_snapshot_xmax(s), (SELECT min(x) FROM pg_snapshot_xip(s) AS x "  # noqa: S608 -- constants
+    "WHERE xid(x) IN (SELECT backend_xid FROM pg_stat_get_activity(NULL) "
+    f"WHERE application_name = '{WRITER_APPLICATION_NAME}' AND backend_xid IS NOT NULL)))::text "
+    "FROM pg_current_snapshot() AS s"
+)
+_HORIZON = "txid < %(bound)s::xid8"
 _READ_FROM_START = (
     f"SELECT {_COLUMNS} FROM events WHERE {_HORIZON} ORDER BY txid, position LIMIT %(limit)s"  # noqa: S608 -- constants
 )
@@ -62,7 +74,10 @@ _LOAD_WITH_SNAPSHOT = (
     "AND version > coalesce((SELECT version FROM snap), 0)"
     ") AS found ORDER BY kind, version"
 )
-_HEAD = f"SELECT position FROM events WHERE {_HORIZON} ORDER BY txid DESC, position DESC LIMIT 1"  # noqa: S608 -- constants
+_HEAD = (
+    f"SELECT position FROM events WHERE {_HORIZON} "  # noqa: S608 -- constants
+    "ORDER BY txid DESC, position DESC LIMIT 1"
+)
 
 
 class ConnectionPool:
@@ -77,9 +92,11 @@ class ConnectionPool:
         self._idle: list[psycopg.AsyncConnection[Any]] = []
         self._slots = asyncio.Semaphore(size)
 
-    async def open(self) -> psycopg.AsyncConnection[Any]:
+    async def open(self, *, writer: bool = False) -> psycopg.AsyncConnection[Any]:
+        """A new connection; ``writer``: one that may append events (``_BOUND``)."""
+        named: dict[str, Any] = {"application_name": WRITER_APPLICATION_NAME} if writer else {}
         connection = await psycopg.AsyncConnection.connect(
-            self._url, autocommit=True, connect_timeout=self._connect_timeout
+            self._url, autocommit=True, connect_timeout=self._connect_timeout, **named
         )
         try:
             # Every query of the store has an index path. psycopg prepares a statement after a
@@ -134,9 +151,10 @@ class PostgresEventStore:
     Appends: concurrent appends are written together by one statement on one dedicated
     connection (group commit, see ``AppendBatcher``); each caller is answered after the
     commit that holds its events. Reads use a small pool. The global order is
-    ``(txid, position)`` below the oldest running transaction, so ``read_all`` never returns
-    an event while an earlier one in that order may still commit: a long-running transaction
-    anywhere on the server delays readers (it never makes them skip).
+    ``(txid, position)`` below the oldest running transaction of a writer connection
+    (``_BOUND``), so ``read_all`` never returns an event while an earlier one in that order
+    may still commit; a writer's transaction is one statement, so readers wait for no more
+    than that, and never for other transactions on the server.
     """
 
     def __init__(self, url: str, *, pool_size: int = 4, max_batch_events: int = 1000) -> None:
@@ -149,7 +167,7 @@ class PostgresEventStore:
     async def _write(self, requests: list[AppendRequest]) -> list[Outcome]:
         writer = self._writer
         if writer is None or writer.closed:
-            writer = self._writer = await self._pool.open()
+            writer = self._writer = await self._pool.open(writer=True)
             # One statement, run over and over: plan it once; planning it anew for each batch
             # (a custom plan) would take about as long as running it.
             await writer.execute("SET plan_cache_mode = force_generic_plan")
@@ -214,6 +232,15 @@ class PostgresEventStore:
             cursor = await connection.execute(query, params)
             return await cursor.fetchall()
 
+    async def _fetch_settled(self, query: str, params: dict[str, Any]) -> list[Any]:
+        """Run a read of the global order below the bound (``_BOUND``) taken just before it."""
+        async with self._pool.connection() as connection:
+            cursor = await connection.execute(_BOUND)
+            row = await cursor.fetchone()
+            assert row is not None  # one row, always
+            cursor = await connection.execute(query, {**params, "bound": row[0]})
+            return await cursor.fetchall()
+
     async def load(self, stream_id: str, from_version: int = 1) -> list[StoredEvent]:
         rows = await self._fetch(
             f"SELECT {_COLUMNS} FROM events WHERE stream_id = %s AND version >= %s "  # noqa: S608 -- constants
@@ -237,7 +264,7 @@ class PostgresEventStore:
         if after < 0 or limit < 1:
             raise ValueError("after must be >= 0 and limit >= 1")
         params = {"after": after, "limit": limit}
-        rows = await self._fetch(_READ_AFTER if after else _READ_FROM_START, params)
+        rows = await self._fetch_settled(_READ_AFTER if after else _READ_FROM_START, params)
         if not rows and after:
             known = await self._fetch("SELECT 1 FROM events WHERE position = %s", (after,))
             if not known:  # a made-up position would otherwise look like "nothing new" forever
@@ -249,7 +276,7 @@ class PostgresEventStore:
 
         Not ``max(position)``: a reader starting there could skip a later-committing event.
         """
-        rows = await self._fetch(_HEAD, ())
+        rows = await self._fetch_settled(_HEAD, {})
         return int(rows[0][0]) if rows else 0
 
     async def save_snapshot(self, snapshot: Snapshot) -> None:
