@@ -217,3 +217,33 @@ async def test_a_gap_in_a_batch_is_healed_from_the_store_in_stream_order(
     ]
     assert await _versions(database, "recording") == {"account-gappy": 4, "account-fresh": 2}
     assert await _checkpoint(database, "recording") == stored["account-fresh", 2].position
+
+
+class Refusing(Recording):
+    """Fails on one event (a poison event for this projection only)."""
+
+    name: ClassVar[str] = "refusing"
+
+    async def apply(self, tx: SqlTransaction, stored: StoredEvent, event: DomainEvent) -> None:
+        if stored.version == 2:
+            raise ValueError("cannot apply version 2")
+        await super().apply(tx, stored, event)
+
+
+async def test_one_batch_goes_to_every_projection_and_one_failing_holds_back_only_itself(
+    stores: tuple[EventStore, SqlDatabase],
+) -> None:
+    store, database = stores
+    codec = EventCodec()
+    events = await _append(store, codec, "shared", 3)
+    recording, refusing = Recording(), Refusing()
+    engine = ProjectionEngine(database, store, codec, [recording, refusing])
+    with pytest.raises(ValueError, match="version 2"):
+        await engine.handle_everywhere(events)
+    assert recording.applied == [("account-shared", v) for v in (1, 2, 3)]  # committed
+    assert await _versions(database, "recording") == {"account-shared": 3}
+    assert await _versions(database, "refusing") == {}  # its transaction rolled back whole
+
+    await engine.handle_everywhere(events[:1])  # redelivered one by one: what each can take
+    assert recording.applied == [("account-shared", v) for v in (1, 2, 3)]  # nothing twice
+    assert await _versions(database, "refusing") == {"account-shared": 1}

@@ -82,6 +82,37 @@ def test_a_full_stream_makes_publishers_wait_for_the_slowest_group(
     asyncio.run(scenario())
 
 
+def test_retired_groups_hand_over_to_one_group_from_the_oldest_event_they_still_needed(
+    redis_url: str, prefix: str
+) -> None:
+    events = stored_events(40)
+
+    async def scenario() -> None:
+        transport = RedisStreamsEventTransport.from_url(redis_url, prefix=prefix)
+        groups = transport._redis.xinfo_groups
+        try:
+            for group in ("projection:a", "projection:b", "sagas"):
+                await transport.read(group, "c1", block_ms=0)
+            await transport.publish(events)
+            done_a = await transport.read("projection:a", "c1", count=30, block_ms=0)
+            await transport.ack("projection:a", done_a)
+            done_b = await transport.read("projection:b", "c1", count=20, block_ms=0)
+            await transport.ack("projection:b", done_b[:10])  # 10..19 delivered, not acked
+
+            await transport.retire_groups("projection:", into="projections")
+            names = {info["name"] for info in await groups(transport.key)}
+            assert names == {"projections", "sagas"}  # the other group is left alone
+            handed = await transport.read("projections", "c1", count=100, block_ms=0)
+            assert [d.event for d in handed] == events[10:]  # from b's oldest pending one
+
+            await transport.retire_groups("projection:", into="projections")  # nothing left
+            assert {info["name"] for info in await groups(transport.key)} == names
+        finally:
+            await transport.close()
+
+    asyncio.run(scenario())
+
+
 def test_without_any_group_only_the_newest_maxlen_events_are_kept(
     redis_url: str, prefix: str
 ) -> None:

@@ -111,5 +111,5 @@ def test_the_settings_page_documents_every_setting() -> None:
 def test_background_loops_select_all_none_or_named_loops() -> None:
     assert BackendSettings().loop_selection is True
     assert BackendSettings(background_loops="none").loop_selection is False
-    selected = BackendSettings(background_loops="outbox-relay, projection:").loop_selection
-    assert selected == ["outbox-relay", "projection:"]
+    selected = BackendSettings(background_loops="outbox-relay, projections").loop_selection
+    assert selected == ["outbox-relay", "projections"]

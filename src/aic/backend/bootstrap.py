@@ -78,7 +78,10 @@ from aic.security.ratelimit import RateLimiter, build_rate_limiter
 from aic.security.service_keys import load_or_create_secret, load_or_create_service_key
 from aic.storage import SqlDatabase, open_database
 
-__all__ = ["BackendContainer", "bootstrap"]
+__all__ = ["PROJECTIONS_GROUP", "BackendContainer", "bootstrap"]
+
+PROJECTIONS_GROUP = "projections"  # the consumer group (and loop) of every projection
+LEGACY_PROJECTION_GROUPS = "projection:"  # before 0.2: a group per projection
 
 
 @dataclass
@@ -155,7 +158,7 @@ async def bootstrap(
     """Build the container (the only place that does I/O at start) and close it after.
 
     ``run_loops``: every background loop (``True``), none, or the names (or name prefixes,
-    like ``"projection:"``) of those to run, as ``aic worker`` does.
+    like ``"saga"``) of those to run, as ``aic worker`` does.
     """
     registry = registry or CollectorRegistry()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -201,6 +204,9 @@ async def bootstrap(
             batch_size=settings.relay_batch_size,
             renew_every=settings.lease_renew_seconds,
             on_published=lambda _count: realtime.notify(),
+            # Every commit wakes it (``_relay_loop``): held back behind another writer, an
+            # event is read when that writer's own commit wakes the relay; no eager polling.
+            eager_for=0.0 if hasattr(store, "watch_commits") else 0.25,
         )
         commands = CommandBus(
             [logging_middleware(), metrics_middleware(registry), retry_on_conflict()]
@@ -313,10 +319,26 @@ def _relay_loop(container: BackendContainer) -> Callable[[asyncio.Event], Awaita
     return run
 
 
+def _retiring_groups(
+    transport: EventTransport, run: Callable[[asyncio.Event], Awaitable[None]]
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """Before the projections' group is first read: versions before 0.2 had a group per
+    projection (``projection:NAME``); the shared group takes over from the slowest of them
+    and they are removed (left behind, they would hold back trimming of the stream)."""
+
+    async def retire_then_run(stop: asyncio.Event) -> None:
+        retire = getattr(transport, "retire_groups", None)
+        if retire is not None:
+            await retire(LEGACY_PROJECTION_GROUPS, into=PROJECTIONS_GROUP)
+        await run(stop)
+
+    return retire_then_run
+
+
 def _add_loops(container: BackendContainer) -> None:
     loops, name = container.loops, consumer_name()
     settings, redis_client, transport = container.settings, container.redis, container.transport
-    groups = [f"projection:{p}" for p in container.projections.projections] + ["sagas"]
+    groups = [PROJECTIONS_GROUP, "sagas"]
     if container.webhooks.urls:
         groups.append("webhooks")  # it only queues deliveries: it cannot stall the bus
         webhooks = consumer_worker(settings, transport, "webhooks", name, container.webhooks.handle)
@@ -328,17 +350,17 @@ def _add_loops(container: BackendContainer) -> None:
     if isinstance(transport, InProcessEventTransport):
         transport.expect_groups(groups)
     loops.add("outbox-relay", _relay_loop(container))
-    for projection in container.projections.projections:
+    # One group for every projection: each batch is read and decoded once, then applied to
+    # all of them at once (each keeps its own checkpoint and stream versions).
+    engine = container.projections
 
-        async def handle(event: StoredEvent, projection: str = projection) -> None:
-            await container.projections.handle(projection, event)
+    async def project(event: StoredEvent) -> None:
+        await engine.handle_everywhere([event])
 
-        async def handle_batch(events: list[StoredEvent], projection: str = projection) -> None:
-            await container.projections.handle_batch(projection, events)
-
-        group = f"projection:{projection}"
-        worker = consumer_worker(settings, transport, group, name, handle, handle_batch)
-        loops.add(group, worker.run)
+    projections = consumer_worker(
+        settings, transport, PROJECTIONS_GROUP, name, project, engine.handle_everywhere
+    )
+    loops.add(PROJECTIONS_GROUP, _retiring_groups(transport, projections.run))
     sagas = consumer_worker(settings, transport, "sagas", name, container.sagas.handle_event)
     loops.add("sagas", sagas.run)
     timer = poll_loop("saga-timer", container.sagas.run_due, 1.0, container.sagas.wake)

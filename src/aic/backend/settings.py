@@ -177,7 +177,7 @@ class BackendSettings(CommonSettings):
     background_loops: str = Field(
         default="all",
         description="Background work this API process runs besides HTTP: `all`, `none`, or "
-        "comma-separated loop names or prefixes (`outbox-relay,projection:`); the rest then "
+        "comma-separated loop names or prefixes (`outbox-relay,projections`); the rest then "
         "runs in `aic worker` processes.",
     )
     rate_limit_public: str = Field(

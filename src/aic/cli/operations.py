@@ -113,7 +113,7 @@ def run_worker(kind: str, metrics_port: int | None = None, nice: int = 0) -> Non
         )
     configure_logging(f"worker-{kind}", settings.log_level, settings.log_format)
     loops = {
-        "projections": ("projection:",),
+        "projections": ("projections",),
         "sagas": (
             "sagas",
             "saga-timer",

@@ -29,8 +29,10 @@ class OutboxRelay:
     again (at least once; consumers deduplicate by event id). Only the lease holder
     publishes: ``run`` renews the lease every ``renew_every`` seconds (well under the
     lease's time-to-live) and, the moment a renewal fails, cancels publishing and goes back
-    to waiting for the lease. ``notify()`` after an append cuts the idle wait short;
-    ``on_published(count)`` is a hook for metrics.
+    to waiting for the lease. ``notify()`` after an append cuts the idle wait short; for
+    ``eager_for`` seconds after activity the relay also looks again every few milliseconds
+    (0: when every commit anywhere calls ``notify``). ``on_published(count)`` is a hook for
+    metrics.
     """
 
     def __init__(
@@ -45,6 +47,7 @@ class OutboxRelay:
         idle_sleep: float = 0.1,
         renew_every: float = 3.0,
         retry_after: float = 1.0,
+        eager_for: float = 0.25,
         on_published: Callable[[int], None] | None = None,
     ) -> None:
         self._store = store
@@ -59,7 +62,7 @@ class OutboxRelay:
         self._on_published = on_published
         self._wake = asyncio.Event()
         self._eager_sleep = 0.005  # between reads for a moment after activity ...
-        self._eager_for = 0.25  # ... this long; then ``idle_sleep``
+        self._eager_for = eager_for  # ... this long; then ``idle_sleep``
 
     def notify(self) -> None:
         """New events were stored: publish them now rather than after the idle wait."""
@@ -118,8 +121,9 @@ class OutboxRelay:
                 after = events[-1].position
                 last_activity = now
             if len(events) < self._batch_size:
-                # Just after activity, look again soon: on PostgreSQL a notified commit can
-                # stay behind the transaction horizon for a few milliseconds.
+                # Just after activity, look again soon: a notified commit can stay behind
+                # the store's horizon for a few milliseconds (unless that commit's writer
+                # will notify too).
                 busy = now - last_activity < self._eager_for
                 await pause(self._eager_sleep if busy else self._idle_sleep, stop, self._wake)
 

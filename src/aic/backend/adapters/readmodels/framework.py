@@ -9,6 +9,7 @@ per-stream record serialises two consumers working on the same stream.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -39,8 +40,16 @@ class Projection(ABC):
     stream_prefixes: ClassVar[tuple[str, ...]]  # e.g. ("lead-",): every event of those streams
     tables: ClassVar[tuple[str, ...]]  # emptied by a rebuild
 
-    def reads(self, stream_id: str) -> bool:
-        return stream_id.startswith(self.stream_prefixes)
+    # The event types it uses, when only a few: the others never cost it a transaction. A
+    # handled event found after unhandled ones of its stream is checked against the store
+    # (a gap), so keep this to types that open a stream or are rare.
+    event_types: ClassVar[frozenset[str] | None] = None
+
+    def uses(self, event: StoredEvent) -> bool:
+        types = self.event_types
+        return event.stream_id.startswith(self.stream_prefixes) and (
+            types is None or event.type in types
+        )
 
     @abstractmethod
     async def apply(self, tx: SqlTransaction, stored: StoredEvent, event: DomainEvent) -> None:
@@ -95,6 +104,18 @@ class ProjectionEngine:
             known = ", ".join(sorted(self.projections))
             raise LookupError(f"no projection {name!r}; known: {known}") from None
 
+    async def handle_everywhere(self, events: Sequence[StoredEvent]) -> None:
+        """Apply a delivered batch to every projection, each in a transaction of its own, all
+        at once (their round trips overlap). Every projection runs even when one fails; the
+        first failure is raised then, and a redelivery is skipped where it was applied."""
+        outcomes = await asyncio.gather(
+            *(self.handle_batch(name, events) for name in self.projections),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+
     async def handle(self, name: str, stored: StoredEvent) -> int:
         """Apply ``stored`` (and any missing predecessors) to projection ``name``.
 
@@ -106,7 +127,7 @@ class ProjectionEngine:
         """Apply a delivered batch in one transaction: one version lookup per stream, one
         checkpoint. Same guarantees as ``handle`` (duplicates skipped, gaps healed)."""
         projection = self.projection(name)
-        relevant = [e for e in events if projection.reads(e.stream_id)]
+        relevant = [e for e in events if projection.uses(e)]
         if not relevant:
             if events:
                 await self._passed(name, events[-1])
@@ -128,6 +149,7 @@ class ProjectionEngine:
                 if event.version > applied + 1:
                     earlier = await self.store.load(event.stream_id, applied + 1)
                     batch = [e for e in earlier if e.version <= event.version]
+                    batch = [e for e in batch if projection.uses(e)]
                 for each in batch:
                     await projection.apply(tx, each, self.codec.decode(each))
                     applied_events.append(each)

@@ -15,6 +15,7 @@ class VisitorLinkProjection(Projection):
     name = "visitor_links"
     stream_prefixes = ("lead-",)
     tables = ("visitor_links",)
+    event_types = frozenset({"LeadCaptured"})
 
     async def apply(self, tx: SqlTransaction, stored: StoredEvent, event: DomainEvent) -> None:
         if not isinstance(event, LeadCaptured) or not event.visitor_id:

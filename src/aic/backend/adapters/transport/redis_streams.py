@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -307,17 +307,44 @@ class RedisStreamsEventTransport:
             await pipe.execute()
         _log.warning("event_dead_lettered", group=group, message_id=message_id, reason=reason)
 
+    async def retire_groups(self, prefix: str, *, into: str) -> None:
+        """Replace every group named ``prefix...`` (but ``into``) by the group ``into``, which
+        starts at the oldest event one of them still needed (consumers are idempotent: what
+        another of them had handled is handed again, nothing is missed). Nothing to do when
+        no such group exists; when ``into`` exists already, they are only removed."""
+        marks = await self._marks(lambda name: name.startswith(prefix) and name != into)
+        if not marks:
+            return
+        _, first_needed, _ = min(marks)
+        try:
+            await self._redis.xgroup_create(self.key, into, id=_before(first_needed))
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+        for _, _, name in marks:
+            await self._redis.xgroup_destroy(self.key, name)
+        _log.info("event_groups_retired", groups=[name for _, _, name in marks], into=into)
+
     async def _low_water(self) -> tuple[str, str] | None:
         """The oldest id some group still needs, and that group; None without groups."""
+        marks = await self._marks(lambda name: True)
+        if not marks:
+            return None
+        _, mark, name = min(marks)
+        return mark, name
+
+    async def _marks(self, chosen: Callable[[str], bool]) -> list[tuple[tuple[int, int], str, str]]:
+        """For each ``chosen`` group: the oldest id it still needs (delivered but not
+        acknowledged, or not delivered yet), as a sort key, the id, and the group's name."""
         try:
             groups = await self._redis.xinfo_groups(self.key)
         except ResponseError:  # no stream yet
-            return None
-        if not groups:
-            return None
+            return []
         marks: list[tuple[tuple[int, int], str, str]] = []
         for info in groups:
             name = _text(info["name"])
+            if not chosen(name):
+                continue
             millis, seq = _id_key(_text(info["last-delivered-id"]))
             mark = f"{millis}-{seq + 1}"  # the first id not yet delivered
             if int(info["pending"]):
@@ -326,8 +353,7 @@ class RedisStreamsEventTransport:
                 if oldest is not None:
                     mark = min(mark, _text(oldest), key=_id_key)
             marks.append((_id_key(mark), mark, name))
-        _, mark, name = min(marks)
-        return mark, name
+        return marks
 
     async def _wait_for_room(self, incoming: int) -> None:
         if self._length_hint + incoming <= self._maxlen:
@@ -360,3 +386,11 @@ def _decoded(payload: str) -> StoredEvent | None:
 def _id_key(message_id: str) -> tuple[int, int]:
     millis, _, seq = message_id.partition("-")
     return int(millis), int(seq or 0)
+
+
+def _before(message_id: str) -> str:
+    """The id just before ``message_id``: a group created there is handed it first."""
+    millis, seq = _id_key(message_id)
+    if seq:
+        return f"{millis}-{seq - 1}"
+    return f"{millis - 1}-{2**64 - 1}" if millis else "0"
