@@ -31,10 +31,10 @@ class SqlDatabase(Protocol):
     dialect: Dialect
 
     def transaction(self, *, pipeline: bool = False) -> AbstractAsyncContextManager[SqlTransaction]:
-        """One transaction. ``pipeline``: statements go out without waiting for each
-        other's answers (PostgreSQL pipeline mode: a batch of writes costs about one round
-        trip); ``execute`` then returns -1, errors surface at the next fetch or at the
-        commit, and the whole transaction fails. SQLite runs in-process and ignores it."""
+        """One transaction. ``pipeline``: writes do not wait for answers (on PostgreSQL
+        they are held and sent with the next fetch or the commit, so a batch of writes costs
+        one round trip); ``execute`` then returns -1, errors surface at the next fetch or at
+        the commit, and the whole transaction fails. SQLite runs in-process and ignores it."""
         ...
 
     async def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]: ...

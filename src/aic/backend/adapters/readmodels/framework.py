@@ -40,16 +40,12 @@ class Projection(ABC):
     stream_prefixes: ClassVar[tuple[str, ...]]  # e.g. ("lead-",): every event of those streams
     tables: ClassVar[tuple[str, ...]]  # emptied by a rebuild
 
-    # The event types it uses, when only a few: the others never cost it a transaction. A
-    # handled event found after unhandled ones of its stream is checked against the store
-    # (a gap), so keep this to types that open a stream or are rare.
-    event_types: ClassVar[frozenset[str] | None] = None
-
     def uses(self, event: StoredEvent) -> bool:
-        types = self.event_types
-        return event.stream_id.startswith(self.stream_prefixes) and (
-            types is None or event.type in types
-        )
+        """Whether ``event`` matters to it: every event of its streams, unless a projection
+        narrows this (the others then never cost it a transaction). A used event found after
+        unused ones of its stream is checked against the store (a gap), so narrow it only
+        to events that open a stream or are rare."""
+        return event.stream_id.startswith(self.stream_prefixes)
 
     @abstractmethod
     async def apply(self, tx: SqlTransaction, stored: StoredEvent, event: DomainEvent) -> None:

@@ -15,7 +15,14 @@ class VisitorLinkProjection(Projection):
     name = "visitor_links"
     stream_prefixes = ("lead-",)
     tables = ("visitor_links",)
-    event_types = frozenset({"LeadCaptured"})
+
+    def uses(self, event: StoredEvent) -> bool:
+        """Only a captured lead with a visitor id links anything."""
+        return (
+            event.type == "LeadCaptured"
+            and bool(event.data.get("visitor_id"))
+            and super().uses(event)
+        )
 
     async def apply(self, tx: SqlTransaction, stored: StoredEvent, event: DomainEvent) -> None:
         if not isinstance(event, LeadCaptured) or not event.visitor_id:
