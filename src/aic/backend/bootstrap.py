@@ -228,7 +228,7 @@ async def bootstrap(
                 ContentProjection(),
                 AccountProjection(),
                 NotificationProjection(),
-                SagaProjection(),
+                SagaProjection(database.dialect),
                 VisitorLinkProjection(),
             ],
             projection_metrics(registry),
