@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -193,5 +194,41 @@ def test_a_failing_compensation_is_retried_by_the_timer_until_it_succeeds() -> N
             await sagas.run_due()
         assert (await _saga(store, "s1")).status == "compensated"
         assert journal.calls.count("undo-a") == 3
+
+    asyncio.run(scenario())
+
+
+class CountingTimers(MemoryTimers):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    async def schedule(self, saga_id: str, due_at: str) -> None:
+        self.writes.append(due_at)
+        await super().schedule(saga_id, due_at)
+
+
+def test_quick_steps_share_one_watchdog_that_always_outlasts_the_running_step() -> None:
+    async def scenario() -> None:
+        store, clock, journal = MemoryEventStore(), Clock(), Journal()
+        b = journal.step("b")
+
+        async def b_later(context: SagaContext) -> Mapping[str, Any]:
+            clock.advance(8)  # b takes a while: c needs a later watchdog than a's
+            return await b.action(context)
+
+        steps = (journal.step("a"), replace(b, action=b_later), journal.step("c"))
+        sagas, _ = _orchestrator(steps, store, clock)
+        timers = sagas.timers = CountingTimers()
+        start = clock.now
+        await sagas.start("test_saga", "s1", {})
+        assert journal.calls == ["a", "b", "c"]
+        # a set one (covering b, which started at once); c, 8 s later, needed a new one.
+        grace = sagas.watchdog_grace
+        assert timers.writes == [
+            (start + timedelta(seconds=5 + 2 * grace)).isoformat(),
+            (start + timedelta(seconds=8 + 5 + 2 * grace)).isoformat(),
+        ]
+        assert "s1" not in timers.due_at  # completed: cancelled
 
     asyncio.run(scenario())

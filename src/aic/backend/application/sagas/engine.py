@@ -90,9 +90,12 @@ class SagaTimers(Protocol):
     async def due(self, now: str, limit: int = 100) -> list[str]: ...
 
 
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def _at(moment: str, seconds: float) -> str:
-    base = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return (base + timedelta(seconds=seconds)).isoformat()
+    return (_moment(moment) + timedelta(seconds=seconds)).isoformat()
 
 
 class SagaOrchestrator:
@@ -177,6 +180,7 @@ class SagaOrchestrator:
         """Run steps (or compensations) until the saga finishes or has to wait."""
         saga: Saga | None = None
         correlation: str | None = None
+        watchdog: list[datetime] = []  # the watchdog this call has set, if any
         for _ in range(max_moves):
             if saga is None:
                 loaded = await self.repository.load(Saga, saga_id)
@@ -189,7 +193,7 @@ class SagaOrchestrator:
             if saga.retry_at is not None and saga.retry_at > now:
                 await self.timers.schedule(saga_id, saga.retry_at)
                 return
-            await self._move(saga, self.definitions[saga.saga_type], now, correlation)
+            await self._move(saga, self.definitions[saga.saga_type], now, correlation, watchdog)
             if not saga.pending:
                 return  # waiting for its timer (a compensation to retry)
             metadata = EventMetadata(
@@ -203,17 +207,35 @@ class SagaOrchestrator:
                 saga = None  # someone else moved it: load it again and look
             # Saved: the saga in memory is the stored one; the next move needs no reload.
 
+    async def _watch(
+        self, saga_id: str, now: str, seconds: float, watchdog: list[datetime]
+    ) -> None:
+        """Make sure the saga's timer does not fall due before ``now + seconds`` plus the
+        grace: a step may run that long. Set with a second grace to spare, one timer write
+        covers the quick steps that follow (a write each was most of a saga's cost)."""
+        needed = _moment(_at(now, seconds + self.watchdog_grace))
+        if watchdog and watchdog[0] >= needed:
+            return
+        due = _at(now, seconds + 2 * self.watchdog_grace)
+        await self.timers.schedule(saga_id, due)
+        watchdog[:] = [_moment(due)]
+
     async def _move(
-        self, saga: Saga, definition: SagaDefinition, now: str, correlation: str | None
+        self,
+        saga: Saga,
+        definition: SagaDefinition,
+        now: str,
+        correlation: str | None,
+        watchdog: list[datetime],
     ) -> None:
         if saga.status == "compensating":
-            await self._compensate_one(saga, definition, now, correlation)
+            await self._compensate_one(saga, definition, now, correlation, watchdog)
             return
         step = next((s for s in definition.steps if s.name not in saga.succeeded), None)
         if step is None:
             saga.complete(now)
             return
-        await self.timers.schedule(saga.id, _at(now, step.timeout + self.watchdog_grace))
+        await self._watch(saga.id, now, step.timeout, watchdog)
         context = self._context(saga, step.name, correlation)
         try:
             output = await asyncio.wait_for(step.action(context), step.timeout)
@@ -232,7 +254,12 @@ class SagaOrchestrator:
         saga.step_succeeded(step.name, output, self.clock())
 
     async def _compensate_one(
-        self, saga: Saga, definition: SagaDefinition, now: str, correlation: str | None
+        self,
+        saga: Saga,
+        definition: SagaDefinition,
+        now: str,
+        correlation: str | None,
+        watchdog: list[datetime],
     ) -> None:
         undo = [
             s
@@ -244,7 +271,9 @@ class SagaOrchestrator:
             return
         step = undo[0]
         assert step.compensate is not None
+        # Here the timer is also the retry of a compensation that fails: set it every time.
         await self.timers.schedule(saga.id, _at(now, step.backoff + step.timeout))
+        watchdog.clear()
         try:
             context = self._context(saga, f"undo-{step.name}", correlation)
             await asyncio.wait_for(step.compensate(context), step.timeout)
