@@ -165,3 +165,37 @@ async def until(condition: Callable[[], bool], seconds: float = 2.0) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("timed out")
+
+
+class RecordingCheckpoints(MemoryCheckpointStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.saves: list[int] = []
+
+    async def save(self, name: str, position: int) -> None:
+        self.saves.append(position)
+        await super().save(name, position)
+
+
+def test_a_busy_relay_stores_its_checkpoint_now_and_then_and_always_once_idle_or_stopped() -> None:
+    async def scenario() -> None:
+        store, transport, stop = MemoryEventStore(), CountingTransport(), asyncio.Event()
+        checkpoints = RecordingCheckpoints()
+        await append(store, 10)
+        relay = OutboxRelay(
+            store, transport, checkpoints, SwitchLease(), batch_size=1, checkpoint_every=30
+        )
+        running = asyncio.create_task(relay.run(stop))
+        await until(lambda: len(transport.published) == 10, seconds=2.0)
+        await until(lambda: checkpoints.positions.get("outbox") == 10, seconds=2.0)
+        # Ten batches of one: the first one's (nothing stored yet), then the idle one.
+        assert checkpoints.saves == [1, 10]
+        await append(store, 2)
+        relay.notify()
+        await until(lambda: len(transport.published) == 12, seconds=2.0)
+        await until(lambda: checkpoints.saves[-1] == 12, seconds=2.0)
+        stop.set()
+        await running
+        assert checkpoints.saves == [1, 10, 12]  # nothing left to store at the stop
+
+    asyncio.run(scenario())

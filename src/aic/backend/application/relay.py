@@ -26,13 +26,14 @@ class OutboxRelay:
     """Reads the event store after its checkpoint, publishes, then moves the checkpoint.
 
     Publishing comes before the checkpoint, so a crash in between publishes those events
-    again (at least once; consumers deduplicate by event id). Only the lease holder
-    publishes: ``run`` renews the lease every ``renew_every`` seconds (well under the
-    lease's time-to-live) and, the moment a renewal fails, cancels publishing and goes back
-    to waiting for the lease. ``notify()`` after an append cuts the idle wait short; for
-    ``eager_for`` seconds after activity the relay also looks again every few milliseconds
-    (0: when every commit anywhere calls ``notify``). ``on_published(count)`` is a hook for
-    metrics.
+    again (at least once; consumers deduplicate by event id). While busy, the checkpoint is
+    stored at most every ``checkpoint_every`` seconds (and whenever nothing new is left).
+    Only the lease holder publishes: ``run`` renews the lease every ``renew_every`` seconds
+    (well under the lease's time-to-live) and, the moment a renewal fails, cancels publishing
+    and goes back to waiting for the lease. ``notify()`` after an append cuts the idle wait
+    short; for ``eager_for`` seconds after activity the relay also looks again every few
+    milliseconds (0: when every commit anywhere calls ``notify``). ``on_published(count)``
+    is a hook for metrics.
     """
 
     def __init__(
@@ -48,6 +49,7 @@ class OutboxRelay:
         renew_every: float = 3.0,
         retry_after: float = 1.0,
         eager_for: float = 0.25,
+        checkpoint_every: float = 0.1,
         on_published: Callable[[int], None] | None = None,
     ) -> None:
         self._store = store
@@ -63,6 +65,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._eager_sleep = 0.005  # between reads for a moment after activity ...
         self._eager_for = eager_for  # ... this long; then ``idle_sleep``
+        self._checkpoint_every = checkpoint_every
 
     def notify(self) -> None:
         """New events were stored: publish them now rather than after the idle wait."""
@@ -102,38 +105,48 @@ class OutboxRelay:
                 await publisher
 
     async def _publish_until(self, stop: asyncio.Event) -> None:
-        after: int | None = None  # the checkpoint, kept in memory while we lead
-        last_activity = 0.0
+        after: int | None = None  # how far we published, kept in memory while we lead
+        saved: int | None = None  # ... and the checkpoint stored last
+        saved_at, last_activity = 0.0, 0.0
         while not stop.is_set():
             if self._wake.is_set():  # an append was just committed somewhere in this process
                 last_activity = time.monotonic()
             self._wake.clear()
             try:
                 if after is None:
-                    after = await self._checkpoints.load(self.name)
-                events = await self._publish_after(after)
+                    after = saved = await self._checkpoints.load(self.name)
+                events = await self._publish_after(after, checkpoint=False)
+                now = time.monotonic()
+                if events:
+                    after = events[-1].position
+                    last_activity = now
+                # At most every `checkpoint_every` s while busy, and whenever a read comes
+                # back empty: a crash re-publishes no more than that (consumers deduplicate).
+                if after != saved and (not events or now - saved_at >= self._checkpoint_every):
+                    await self._checkpoints.save(self.name, after)
+                    saved, saved_at = after, now
             except Exception as exc:  # a store or transport outage: retry, never give up
                 _log.warning("relay_publish_failed", relay=self.name, error=repr(exc))
                 await pause(self._retry_after, stop)
                 continue
-            now = time.monotonic()
-            if events:
-                after = events[-1].position
-                last_activity = now
             if len(events) < self._batch_size:
                 # Just after activity, look again soon: a notified commit can stay behind
                 # the store's horizon for a few milliseconds (unless that commit's writer
                 # will notify too).
                 busy = now - last_activity < self._eager_for
                 await pause(self._eager_sleep if busy else self._idle_sleep, stop, self._wake)
+        if after is not None and after != saved:  # stopping: spare the next leader repeats
+            with contextlib.suppress(Exception):
+                await self._checkpoints.save(self.name, after)
 
-    async def _publish_after(self, after: int) -> list[StoredEvent]:
+    async def _publish_after(self, after: int, *, checkpoint: bool = True) -> list[StoredEvent]:
         events = await self._store.read_all(after=after, limit=self._batch_size)
         if not events:
             return events
         await self._transport.publish(events)
         await self._transport.delivered()  # the in-process bus: wait until consumers have them
-        await self._checkpoints.save(self.name, events[-1].position)
+        if checkpoint:
+            await self._checkpoints.save(self.name, events[-1].position)
         if self._on_published is not None:
             self._on_published(len(events))
         return events

@@ -20,7 +20,8 @@ class SqlCheckpointStore:
         return int(row["position"]) if row else 0
 
     async def save(self, name: str, position: int) -> None:
-        async with self.database.transaction() as tx:
+        # Held (``pipeline``): one round trip for BEGIN, the upsert and COMMIT on PostgreSQL.
+        async with self.database.transaction(pipeline=True) as tx:
             await tx.execute(
                 "INSERT INTO checkpoints (name, position, updated_at) VALUES (:name, :position, "
                 ":now) ON CONFLICT (name) DO UPDATE SET position = excluded.position, "

@@ -219,7 +219,7 @@ class ProjectionEngine:
         if now - self._passed_at.get(name, 0.0) < 1.0:
             return
         self._passed_at[name] = now
-        async with self.database.transaction() as tx:
+        async with self.database.transaction(pipeline=True) as tx:
             await self._checkpoint(tx, name, event, keep_recorded=True)
 
     async def _checkpoint(
