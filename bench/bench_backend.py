@@ -8,7 +8,8 @@ starts it; and the deployment shape, API worker(s) with that work in ``aic worke
 ``aic worker projections`` and ``aic worker sagas --nice 10`` processes beside it (all on
 the same two cores as PostgreSQL, Redis and wrk). The anchor is 32 asyncio psycopg
 connections doing autocommit single-row INSERTs of the stored ``LeadCaptured`` row into a
-plain table; runs interleave backend layouts, raw and the bare-FastAPI floor. The
+plain table; runs interleave backend layouts, raw and the bare-FastAPI floor, with a raw run
+next to each run of the goal layout (the machine's speed drifts). The
 projection lag is in ``bench_lag``.
 """
 
@@ -209,14 +210,19 @@ def backend_commands(smoke: bool) -> list[Result]:
     raws: list[RawRate] = []
     floors: list[Posted] = []
     rows: list[tuple[str, str]] = []  # the captured lead row, read from the first backend
+    goal = [lay for lay in layouts if lay == GOAL_LAYOUT]
+    others = [lay for lay in layouts if lay != GOAL_LAYOUT]
     with temp_database() as raw_database:
-        for number in range(rounds):  # backend(s), raw, floor, raw, floor, backend(s), ...
-            kinds = ("backend", "raw", "floor") if number % 2 == 0 else ("raw", "floor", "backend")
-            for kind in kinds:
+        # The goal layout's run and a raw run always side by side (the machine's speed drifts
+        # over minutes): goal, raw, floor, others; then others, floor, raw, goal; ...
+        for number in range(rounds):
+            kinds = ("goal", "raw", "floor", "others") if goal else ("others", "raw", "floor")
+            for kind in kinds if number % 2 == 0 else reversed(kinds):
                 if kind == "raw":
                     raws.append(raw_insert_rate(raw_database, _CONNECTIONS, seconds, *rows[0]))
                 elif kind == "floor":
                     floors.append(_floor_rate(seconds, warm))
                 else:
-                    runs += [_commands_run(lay, seconds, warm, idle, rows) for lay in layouts]
+                    chosen = goal if kind == "goal" else others
+                    runs += [_commands_run(lay, seconds, warm, idle, rows) for lay in chosen]
     return _command_rows(runs, raws, floors, smoke)
