@@ -66,3 +66,23 @@ async def test_the_listener_stops_when_asked_even_with_nothing_committed(
     stop.set()
     await asyncio.wait_for(watching, 3.0)  # notifies() times out each second to look at stop
     await store.close()
+
+
+@parametrized
+async def test_a_failed_announcement_costs_the_next_append_nothing(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aic.backend.adapters.eventstore import postgres
+
+    await migrate(database_url, [EVENT_STORE_MIGRATIONS])
+    store = PostgresEventStore(database_url)
+    # The announcement fails inside its transaction (as a full notification queue would).
+    monkeypatch.setattr(postgres, "_ANNOUNCE", "BEGIN; SELECT 1 / 0; COMMIT")
+    try:
+        await store.append(f"note-{uuid.uuid4()}", [_event()], 0)
+        await store.append(f"note-{uuid.uuid4()}", [_event()], 0)  # not InFailedSqlTransaction
+        monkeypatch.undo()
+        result = await store.append(f"note-{uuid.uuid4()}", [_event()], 0)
+        assert result.version == 1
+    finally:
+        await store.close()

@@ -113,3 +113,5 @@ def test_background_loops_select_all_none_or_named_loops() -> None:
     assert BackendSettings(background_loops="none").loop_selection is False
     selected = BackendSettings(background_loops="outbox-relay, projections").loop_selection
     assert selected == ["outbox-relay", "projections"]
+    earlier = BackendSettings(background_loops="outbox-relay,projection:").loop_selection
+    assert earlier == ["outbox-relay", "projections"]  # before 0.2: a loop per projection

@@ -65,6 +65,7 @@ from aic.backend.demo.clock import seed_aware_clock
 from aic.backend.identity import IdentityServices, build_identity
 from aic.backend.settings import BackendSettings
 from aic.backend.wiring import (
+    PROJECTIONS_GROUP,
     build_query_bus,
     build_transport,
     consumer_name,
@@ -73,15 +74,13 @@ from aic.backend.wiring import (
     leased_loop,
     migrate_backend,
     projection_metrics,
+    retiring_groups,
 )
 from aic.security.ratelimit import RateLimiter, build_rate_limiter
 from aic.security.service_keys import load_or_create_secret, load_or_create_service_key
 from aic.storage import SqlDatabase, open_database
 
-__all__ = ["PROJECTIONS_GROUP", "BackendContainer", "bootstrap"]
-
-PROJECTIONS_GROUP = "projections"  # the consumer group (and loop) of every projection
-LEGACY_PROJECTION_GROUPS = "projection:"  # before 0.2: a group per projection
+__all__ = ["BackendContainer", "bootstrap"]
 
 
 @dataclass
@@ -319,22 +318,6 @@ def _relay_loop(container: BackendContainer) -> Callable[[asyncio.Event], Awaita
     return run
 
 
-def _retiring_groups(
-    transport: EventTransport, run: Callable[[asyncio.Event], Awaitable[None]]
-) -> Callable[[asyncio.Event], Awaitable[None]]:
-    """Before the projections' group is first read: versions before 0.2 had a group per
-    projection (``projection:NAME``); the shared group takes over from the slowest of them
-    and they are removed (left behind, they would hold back trimming of the stream)."""
-
-    async def retire_then_run(stop: asyncio.Event) -> None:
-        retire = getattr(transport, "retire_groups", None)
-        if retire is not None:
-            await retire(LEGACY_PROJECTION_GROUPS, into=PROJECTIONS_GROUP)
-        await run(stop)
-
-    return retire_then_run
-
-
 def _add_loops(container: BackendContainer) -> None:
     loops, name = container.loops, consumer_name()
     settings, redis_client, transport = container.settings, container.redis, container.transport
@@ -360,7 +343,7 @@ def _add_loops(container: BackendContainer) -> None:
     projections = consumer_worker(
         settings, transport, PROJECTIONS_GROUP, name, project, engine.handle_everywhere
     )
-    loops.add(PROJECTIONS_GROUP, _retiring_groups(transport, projections.run))
+    loops.add(PROJECTIONS_GROUP, retiring_groups(transport, projections.run))
     sagas = consumer_worker(settings, transport, "sagas", name, container.sagas.handle_event)
     loops.add("sagas", sagas.run)
     timer = poll_loop("saga-timer", container.sagas.run_due, 1.0, container.sagas.wake)

@@ -320,7 +320,9 @@ class BackendSettings(CommonSettings):
             return True
         if value == "none":
             return False
-        return [name.strip() for name in value.split(",") if name.strip()]
+        names = [name.strip() for name in value.split(",") if name.strip()]
+        # Before 0.2 each projection was a loop of its own, `projection:<name>`.
+        return ["projections" if name.startswith("projection:") else name for name in names]
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,15 +21,17 @@ from aic.backend.adapters.readmodels.people import SqlNotificationReadModel
 from aic.backend.adapters.transport.inprocess import InProcessEventTransport
 from aic.backend.adapters.transport.redis_streams import RedisStreamsEventTransport
 from aic.backend.application import queries as q
-from aic.backend.application.background import Loop, leased
+from aic.backend.application.background import Loop, leased, pause
 from aic.backend.application.bus import QueryBus
 from aic.backend.application.consumers import BatchHandler, ConsumerGroupWorker, EventHandler
 from aic.backend.application.ports import EventTransport, Lease, StoredEvent
 from aic.backend.settings import BackendSettings
+from aic.observability.logging import get_logger
 from aic.storage import MigrationSet, migrate
 
 __all__ = [
     "MIGRATION_SETS",
+    "PROJECTIONS_GROUP",
     "build_query_bus",
     "build_transport",
     "consumer_name",
@@ -36,7 +40,13 @@ __all__ = [
     "leased_loop",
     "migrate_backend",
     "projection_metrics",
+    "retiring_groups",
 ]
+
+PROJECTIONS_GROUP = "projections"  # the consumer group (and loop) of every projection
+LEGACY_PROJECTION_GROUPS = "projection:"  # before 0.2: a group per projection
+_RETIRE_EVERY = 30.0  # seconds between looks for such groups
+_log = get_logger("aic.backend")
 
 # Every table set of the backend database, in order.
 MIGRATION_SETS: tuple[MigrationSet, ...] = (
@@ -163,3 +173,38 @@ def projection_metrics(registry: CollectorRegistry) -> Callable[[str, StoredEven
         position.labels(name).set(event.position)
 
     return observe
+
+
+def retiring_groups(
+    transport: EventTransport, run: Callable[[asyncio.Event], Awaitable[None]]
+) -> Callable[[asyncio.Event], Awaitable[None]]:
+    """Versions before 0.2 had a consumer group per projection (``projection:NAME``): the
+    shared group takes over from the slowest of them and they are removed, at the start and
+    every ``_RETIRE_EVERY`` s after (an old worker still running during an upgrade creates
+    its group again); left behind, one would hold back the stream's trimming for good."""
+    retire = getattr(transport, "retire_groups", None)
+    if retire is None:
+        return run
+
+    async def retire_now() -> None:
+        await retire(LEGACY_PROJECTION_GROUPS, into=PROJECTIONS_GROUP)
+
+    async def keep_retiring(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await pause(_RETIRE_EVERY, stop)
+            try:
+                await retire_now()
+            except Exception as exc:  # Redis away: the consumer says so too; try again later
+                _log.warning("event_groups_retire_failed", error=repr(exc))
+
+    async def retire_then_run(stop: asyncio.Event) -> None:
+        await retire_now()
+        sweeper = asyncio.create_task(keep_retiring(stop))
+        try:
+            await run(stop)
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+
+    return retire_then_run

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -84,7 +85,8 @@ class _HeldTransaction:
         statements, self._held = [*self._held, last], []
         self.begun = True
         # No parameters: psycopg sends the text as one simple query, every statement in it.
-        cursor = await self._connection.execute(";\n".join(statements))
+        # Each on lines of its own: a statement ending in a -- comment cannot swallow the `;`.
+        cursor = await self._connection.execute("\n;\n".join(statements))
         while cursor.nextset():
             pass
         return await cursor.fetchall() if cursor.description is not None else []
@@ -121,7 +123,10 @@ class PostgresDatabase:
                 await held.commit()
             except BaseException:
                 if held.begun and not connection.closed:
-                    await connection.execute("ROLLBACK")
+                    # Never in place of the error that got us here; the pool checks the
+                    # connection on its return and discards a broken one.
+                    with contextlib.suppress(Exception):
+                        await connection.execute("ROLLBACK")
                 raise
 
     async def fetch_all(self, sql: str, params: Params = None) -> list[dict[str, Any]]:

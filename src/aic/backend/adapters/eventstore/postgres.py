@@ -44,7 +44,8 @@ _COLUMNS = (
 )
 # Only the store's writer connections append events (migration 0002 refuses any other), and
 # they say so in their application_name. A reader of the global order first takes a bound:
-# the oldest transaction of such a connection that is still running, or its snapshot's xmax.
+# the oldest transaction of such a connection (to this database) that is still running, or
+# its snapshot's xmax.
 # Writer transactions are looked up (pg_stat_get_activity) after the statement's snapshot is
 # taken, so one that was running then and has finished since is missed only when it finished
 # before the next statement's snapshot, which the read then sees committed. Other
@@ -53,7 +54,8 @@ WRITER_APPLICATION_NAME = "aic-event-writer"
 _BOUND = (
     "SELECT least(pg_snapshot_xmax(s), (SELECT min(x) FROM pg_snapshot_xip(s) AS x "  # noqa: S608 -- constants
     "WHERE xid(x) IN (SELECT backend_xid FROM pg_stat_get_activity(NULL) "
-    f"WHERE application_name = '{WRITER_APPLICATION_NAME}' AND backend_xid IS NOT NULL)))::text "
+    f"WHERE application_name = '{WRITER_APPLICATION_NAME}' AND backend_xid IS NOT NULL "
+    "AND datid = (SELECT oid FROM pg_database WHERE datname = current_database()))))::text "
     "FROM pg_current_snapshot() AS s"
 )
 _HORIZON = "txid < %(bound)s::xid8"
@@ -189,8 +191,15 @@ class PostgresEventStore:
         the appending one it would take PostgreSQL's notify lock through that commit's WAL
         flush, serialising the commits of every writer process."""
         writer = self._writer
-        if writer is not None and not writer.closed:
+        if writer is None or writer.closed:
+            return
+        try:
             await writer.execute(_ANNOUNCE)
+        finally:
+            # A failed announcement leaves its transaction open (aborted): the next batch
+            # would fail on it. Drop the connection; the next batch opens a new one.
+            if writer.info.transaction_status != TransactionStatus.IDLE:
+                await writer.close()
 
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None

@@ -205,6 +205,7 @@ class SagaOrchestrator:
                 await self.repository.save(saga, metadata)
             except ConcurrencyError:
                 saga = None  # someone else moved it: load it again and look
+                watchdog.clear()  # ... and its timer, maybe: set ours again before a step
             # Saved: the saga in memory is the stored one; the next move needs no reload.
 
     async def _watch(
