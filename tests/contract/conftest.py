@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import sql
+
+from aic.backend.adapters.eventstore import open_event_store
+from aic.backend.application.ports import EventStore
+from aic.backend.wiring import MIGRATION_SETS
+from aic.storage import SqlDatabase, migrate, open_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -27,3 +32,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     finally:
         with psycopg.connect(base, autocommit=True) as admin:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+async def stores(database_url: str) -> AsyncIterator[tuple[EventStore, SqlDatabase]]:
+    """The event store and the backend database, every backend migration applied."""
+    await migrate(database_url, MIGRATION_SETS)
+    store = await open_event_store(database_url)
+    database = await open_database(database_url)
+    try:
+        yield store, database
+    finally:
+        await database.close()
+        await store.close()

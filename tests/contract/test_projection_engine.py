@@ -5,19 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import ClassVar
 
 import pytest
 
-from aic.backend.adapters.eventstore import open_event_store
 from aic.backend.adapters.readmodels.framework import Projection, ProjectionEngine
 from aic.backend.application.ports import EventMetadata, EventStore, StoredEvent
 from aic.backend.application.serialization import EventCodec
 from aic.backend.domain.accounts import AccountRegistered, AccountRoleGranted
 from aic.backend.domain.messages import DomainEvent
-from aic.backend.wiring import MIGRATION_SETS
-from aic.storage import SqlDatabase, SqlTransaction, migrate, open_database
+from aic.storage import SqlDatabase, SqlTransaction
 
 pytestmark = pytest.mark.anyio
 
@@ -49,18 +46,6 @@ class SlowFirstStep(Projection):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.both_started.wait(), 0.5)
         self.applied.append((stored.stream_id, stored.version))
-
-
-@pytest.fixture
-async def stores(database_url: str) -> AsyncIterator[tuple[EventStore, SqlDatabase]]:
-    await migrate(database_url, MIGRATION_SETS)
-    store = await open_event_store(database_url)
-    database = await open_database(database_url)
-    try:
-        yield store, database
-    finally:
-        await database.close()
-        await store.close()
 
 
 async def _two_streams(store: EventStore, codec: EventCodec) -> list[StoredEvent]:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
-from aic.backend.adapters.eventstore import open_event_store
 from aic.backend.adapters.readmodels.framework import ProjectionEngine
 from aic.backend.adapters.readmodels.sagas import SagaProjection, SqlSagaReadModel
 from aic.backend.application.ports import EventMetadata, EventStore
 from aic.backend.application.serialization import EventCodec
 from aic.backend.domain import sagas as sg
-from aic.backend.wiring import MIGRATION_SETS
-from aic.storage import SqlDatabase, migrate, open_database
+from aic.storage import SqlDatabase
 
 pytestmark = pytest.mark.anyio
 
@@ -24,18 +21,6 @@ AT = "2026-11-26T10:00:00+00:00"
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture
-async def stores(database_url: str) -> AsyncIterator[tuple[EventStore, SqlDatabase]]:
-    await migrate(database_url, MIGRATION_SETS)
-    store = await open_event_store(database_url)
-    database = await open_database(database_url)
-    try:
-        yield store, database
-    finally:
-        await database.close()
-        await store.close()
 
 
 def succeeded(
