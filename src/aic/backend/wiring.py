@@ -157,7 +157,9 @@ def projection_metrics(registry: CollectorRegistry) -> Callable[[str, StoredEven
         "aic_backend_projection_lag_seconds",
         "Time from an event being stored to a projection applying it",
         ["projection"],
-        buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60),
+        # Finer around 50 ms, the lag the platform aims to stay under: a p99 read from
+        # (0.025, 0.05] alone was interpolated across half of the range that matters.
+        buckets=(0.001, 0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 10, 60),
         registry=registry,
     )
     position = Gauge(
