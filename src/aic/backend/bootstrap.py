@@ -203,9 +203,6 @@ async def bootstrap(
             batch_size=settings.relay_batch_size,
             renew_every=settings.lease_renew_seconds,
             on_published=lambda _count: realtime.notify(),
-            # Every commit wakes it (``_relay_loop``): held back behind another writer, an
-            # event is read when that writer's own commit wakes the relay; no eager polling.
-            eager_for=0.0 if hasattr(store, "watch_commits") else 0.25,
         )
         commands = CommandBus(
             [logging_middleware(), metrics_middleware(registry), retry_on_conflict()]

@@ -32,8 +32,8 @@ class OutboxRelay:
     (well under the lease's time-to-live) and, the moment a renewal fails, cancels publishing
     and goes back to waiting for the lease. ``notify()`` after an append cuts the idle wait
     short; for ``eager_for`` seconds after activity the relay also looks again every few
-    milliseconds (0: when every commit anywhere calls ``notify``). ``on_published(count)``
-    is a hook for metrics.
+    milliseconds: a commit's own wake-up can come late (its process niced, or busy).
+    ``on_published(count)`` is a hook for metrics.
     """
 
     def __init__(
@@ -131,8 +131,8 @@ class OutboxRelay:
                 continue
             if len(events) < self._batch_size:
                 # Just after activity, look again soon: a notified commit can stay behind
-                # the store's horizon for a few milliseconds (unless that commit's writer
-                # will notify too).
+                # the store's horizon for a few milliseconds, and the commit that moves the
+                # horizon may announce itself late (a saga worker at a lower priority).
                 busy = now - last_activity < self._eager_for
                 await pause(self._eager_sleep if busy else self._idle_sleep, stop, self._wake)
         if after is not None and after != saved:  # stopping: spare the next leader repeats
