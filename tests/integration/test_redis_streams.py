@@ -113,6 +113,26 @@ def test_retired_groups_hand_over_to_one_group_from_the_oldest_event_they_still_
     asyncio.run(scenario())
 
 
+def test_a_group_s_backlog_counts_what_it_has_not_read_and_not_acknowledged(
+    redis_url: str, prefix: str
+) -> None:
+    async def scenario() -> None:
+        transport = RedisStreamsEventTransport.from_url(redis_url, prefix=prefix)
+        try:
+            assert await transport.backlog("projections") == 0  # no stream yet
+            await transport.read("projections", "c1", block_ms=0)
+            await transport.publish(stored_events(10))
+            read = await transport.read("projections", "c1", count=4, block_ms=0)
+            assert await transport.backlog("projections") == 10  # 6 unread + 4 unacknowledged
+            await transport.ack("projections", read)
+            assert await transport.backlog("projections") == 6
+            assert await transport.backlog("nobody") == 0
+        finally:
+            await transport.close()
+
+    asyncio.run(scenario())
+
+
 def test_without_any_group_only_the_newest_maxlen_events_are_kept(
     redis_url: str, prefix: str
 ) -> None:

@@ -74,6 +74,7 @@ from aic.backend.wiring import (
     leased_loop,
     migrate_backend,
     projection_metrics,
+    projections_busy,
     retiring_groups,
 )
 from aic.security.ratelimit import RateLimiter, build_rate_limiter
@@ -257,6 +258,7 @@ async def bootstrap(
             commands,
             SqlSagaTimers(database),
             utc_now,
+            busy=projections_busy(transport, settings.saga_yield_backlog),
         )
         container = BackendContainer(
             settings=settings,

@@ -106,6 +106,14 @@ class BackendSettings(CommonSettings):
         le=60_000,
         description="Longest a consumer's read waits for new events before it reads again.",
     )
+    saga_yield_backlog: int = Field(
+        default=20,
+        ge=0,
+        le=1_000_000,
+        description="With Redis Streams: while more events than this wait for the projections, "
+        "each saga step waits for them (at most a second), so a burst of sagas does not hold "
+        "the read models back; 0: sagas never wait.",
+    )
     event_claim_idle_ms: int = Field(
         default=30_000,
         ge=100,

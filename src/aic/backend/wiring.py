@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ __all__ = [
     "leased_loop",
     "migrate_backend",
     "projection_metrics",
+    "projections_busy",
     "retiring_groups",
 ]
 
@@ -210,3 +212,26 @@ def retiring_groups(
                 await sweeper
 
     return retire_then_run
+
+
+def projections_busy(
+    transport: EventTransport, threshold: int
+) -> Callable[[], Awaitable[bool]] | None:
+    """``busy()`` for the saga orchestrator: more than ``threshold`` events wait for the
+    projections' group (looked up at most every 10 ms); None where nobody can tell."""
+    backlog = getattr(transport, "backlog", None)
+    if backlog is None or threshold <= 0:
+        return None
+    seen = {"at": 0.0, "busy": False}
+
+    async def busy() -> bool:
+        now = time.monotonic()
+        if now - seen["at"] >= 0.01:
+            seen["at"] = now
+            try:
+                seen["busy"] = await backlog(PROJECTIONS_GROUP) > threshold
+            except Exception:  # Redis away: the consumers say so; sagas need not wait
+                seen["busy"] = False
+        return bool(seen["busy"])
+
+    return busy

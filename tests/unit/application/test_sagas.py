@@ -232,3 +232,34 @@ def test_quick_steps_share_one_watchdog_that_always_outlasts_the_running_step() 
         assert "s1" not in timers.due_at  # completed: cancelled
 
     asyncio.run(scenario())
+
+
+def test_sagas_give_way_while_the_projections_are_behind_but_never_for_long() -> None:
+    async def scenario() -> None:
+        store, clock, journal = MemoryEventStore(), Clock(), Journal()
+        looks: list[bool] = []
+        behind = [True, True, True]  # three looks say "behind", then it has caught up
+
+        async def busy() -> bool:
+            looks.append(bool(behind))
+            return bool(behind and behind.pop())
+
+        sagas, _ = _orchestrator((journal.step("a"),), store, clock)
+        sagas._busy, sagas._yield_at_most = busy, 1.0
+        await sagas.start("test_saga", "s1", {}, wait=False)
+        assert await sagas.run_due() == 1
+        assert looks == [True, True, True, False]  # waited until it caught up, then ran
+        assert journal.calls == ["a"]
+
+        always = Journal()
+        stuck, _ = _orchestrator((always.step("a"),), MemoryEventStore(), clock)
+
+        async def never_done() -> bool:
+            return True
+
+        stuck._busy, stuck._yield_at_most = never_done, 0.05
+        await stuck.start("test_saga", "s2", {}, wait=False)
+        assert await stuck.run_due() == 1  # a burst delays sagas; it never stops them
+        assert always.calls == ["a"]
+
+    asyncio.run(scenario())

@@ -307,6 +307,18 @@ class RedisStreamsEventTransport:
             await pipe.execute()
         _log.warning("event_dead_lettered", group=group, message_id=message_id, reason=reason)
 
+    async def backlog(self, group: str) -> int:
+        """How many events ``group`` has still to handle: not yet delivered to it (Redis
+        keeps that count, ``lag``) plus delivered and not yet acknowledged; 0 without it."""
+        try:
+            groups = await self._redis.xinfo_groups(self.key)
+        except ResponseError:  # no stream yet
+            return 0
+        for info in groups:
+            if _text(info["name"]) == group:
+                return int(info.get("lag") or 0) + int(info["pending"])
+        return 0
+
     async def retire_groups(self, prefix: str, *, into: str) -> None:
         """Replace every group named ``prefix...`` (but ``into``) by the group ``into``, which
         starts at the oldest event one of them still needed (consumers are idempotent: what

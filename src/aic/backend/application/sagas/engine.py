@@ -109,6 +109,8 @@ class SagaOrchestrator:
         *,
         watchdog_grace: float = 5.0,
         concurrency: int = 16,
+        busy: Callable[[], Awaitable[bool]] | None = None,
+        yield_at_most: float = 1.0,
     ) -> None:
         self.definitions = {d.saga_type: d for d in definitions}
         self.repository = repository
@@ -118,6 +120,10 @@ class SagaOrchestrator:
         self.watchdog_grace = watchdog_grace
         self.concurrency = concurrency
         self.wake = asyncio.Event()  # set when a saga is due now: the timer loop runs at once
+        # ``busy()``: the work sagas compete with (the projections) is behind; each saga step
+        # then waits for it, up to ``yield_at_most`` s, so a burst of sagas never starves it.
+        self._busy = busy
+        self._yield_at_most = yield_at_most
 
     async def handle_event(self, stored: StoredEvent) -> None:
         """Start the sagas this event starts (a repeated event starts nothing new)."""
@@ -169,12 +175,22 @@ class SagaOrchestrator:
         async def one(saga_id: str) -> None:
             async with gate:
                 try:
+                    await self._give_way()
                     await self.advance(saga_id)
                 except Exception as exc:  # one broken saga must not stop the others
                     _log.error("saga_advance_failed", saga_id=saga_id, error=repr(exc))
 
         await asyncio.gather(*(one(saga_id) for saga_id in due))
         return len(due)
+
+    async def _give_way(self) -> None:
+        """While ``busy()``, wait (a little at a time, ``yield_at_most`` s in all)."""
+        if self._busy is None:
+            return
+        for _ in range(max(1, round(self._yield_at_most / 0.01))):
+            if not await self._busy():
+                return
+            await asyncio.sleep(0.01)  # a look at the backlog, not an event to wait for
 
     async def advance(self, saga_id: str, max_moves: int = 100) -> None:
         """Run steps (or compensations) until the saga finishes or has to wait."""
