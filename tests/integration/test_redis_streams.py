@@ -127,6 +127,10 @@ def test_a_group_s_backlog_counts_what_it_has_not_read_and_not_acknowledged(
             await transport.ack("projections", read)
             assert await transport.backlog("projections") == 6
             assert await transport.backlog("nobody") == 0
+            # A group created mid-stream: Redis cannot tell its lag; it is counted instead.
+            events = await transport._redis.xrange(transport.key)
+            await transport._redis.xgroup_create(transport.key, "late", id=events[3][0])
+            assert await transport.backlog("late") == 6
         finally:
             await transport.close()
 

@@ -14,7 +14,7 @@ from aic.backend.adapters.transport import InProcessEventTransport, RedisStreams
 from aic.backend.application.ports import StoredEvent
 from aic.backend.bootstrap import bootstrap
 from aic.backend.settings import BackendSettings
-from aic.backend.wiring import build_transport, consumer_worker, lease_for
+from aic.backend.wiring import build_transport, consumer_worker, lease_for, projections_busy
 
 TUNED = {
     "AIC_EVENT_BATCH_SIZE": "17",
@@ -124,3 +124,36 @@ def test_transport_settings_out_of_range_are_refused(
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError):
         BackendSettings()
+
+
+def test_sagas_wait_only_when_more_events_than_the_threshold_wait_for_the_projections() -> None:
+    class Backlogged(InProcessEventTransport):
+        def __init__(self) -> None:
+            super().__init__()
+            self.waiting, self.looks = 0, 0
+
+        async def backlog(self, group: str) -> int:
+            assert group == "projections"
+            self.looks += 1
+            if self.waiting < 0:
+                raise ConnectionError("redis is away")
+            return self.waiting
+
+    async def scenario() -> None:
+        transport = Backlogged()
+        assert projections_busy(InProcessEventTransport(), 20) is None  # nobody can tell
+        assert projections_busy(transport, 0) is None  # turned off
+        busy = projections_busy(transport, 20)
+        assert busy is not None
+        transport.waiting = 20
+        assert not await busy()
+        assert not await busy()  # within 10 ms: the last answer, no second look
+        assert transport.looks == 1
+        await asyncio.sleep(0.02)
+        transport.waiting = 21
+        assert await busy()
+        await asyncio.sleep(0.02)
+        transport.waiting = -1
+        assert not await busy()  # Redis away: sagas need not wait for it
+
+    asyncio.run(scenario())

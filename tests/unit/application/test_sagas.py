@@ -254,12 +254,17 @@ def test_sagas_give_way_while_the_projections_are_behind_but_never_for_long() ->
         always = Journal()
         stuck, _ = _orchestrator((always.step("a"),), MemoryEventStore(), clock)
 
+        stuck_looks: list[float] = []
+
         async def never_done() -> bool:
+            stuck_looks.append(asyncio.get_running_loop().time())
             return True
 
         stuck._busy, stuck._yield_at_most = never_done, 0.05
         await stuck.start("test_saga", "s2", {}, wait=False)
         assert await stuck.run_due() == 1  # a burst delays sagas; it never stops them
         assert always.calls == ["a"]
+        assert len(stuck_looks) >= 3  # it did wait, looking again every 10 ms ...
+        assert stuck_looks[-1] - stuck_looks[0] < 1.0  # ... for about 50 ms, not longer
 
     asyncio.run(scenario())

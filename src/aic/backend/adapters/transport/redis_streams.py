@@ -309,14 +309,20 @@ class RedisStreamsEventTransport:
 
     async def backlog(self, group: str) -> int:
         """How many events ``group`` has still to handle: not yet delivered to it (Redis
-        keeps that count, ``lag``) plus delivered and not yet acknowledged; 0 without it."""
+        keeps that count, ``lag``; else counted, up to 1,000) plus delivered and not yet
+        acknowledged; 0 without the group."""
         try:
             groups = await self._redis.xinfo_groups(self.key)
         except ResponseError:  # no stream yet
             return 0
         for info in groups:
-            if _text(info["name"]) == group:
-                return int(info.get("lag") or 0) + int(info["pending"])
+            if _text(info["name"]) != group:
+                continue
+            lag = info.get("lag")
+            if lag is None:  # Redis can't tell (a group created mid-stream, or before 7.0)
+                after = f"({_text(info['last-delivered-id'])}"
+                lag = len(await self._redis.xrange(self.key, after, "+", count=1000))
+            return int(lag) + int(info["pending"])
         return 0
 
     async def retire_groups(self, prefix: str, *, into: str) -> None:

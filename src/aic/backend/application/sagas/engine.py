@@ -120,8 +120,9 @@ class SagaOrchestrator:
         self.watchdog_grace = watchdog_grace
         self.concurrency = concurrency
         self.wake = asyncio.Event()  # set when a saga is due now: the timer loop runs at once
-        # ``busy()``: the work sagas compete with (the projections) is behind; each saga step
-        # then waits for it, up to ``yield_at_most`` s, so a burst of sagas never starves it.
+        # ``busy()``: the work sagas compete with (the projections) is behind; a saga then
+        # waits for it before it runs, up to ``yield_at_most`` s, so a burst of sagas never
+        # starves it.
         self._busy = busy
         self._yield_at_most = yield_at_most
 
@@ -187,10 +188,10 @@ class SagaOrchestrator:
         """While ``busy()``, wait (a little at a time, ``yield_at_most`` s in all)."""
         if self._busy is None:
             return
-        for _ in range(max(1, round(self._yield_at_most / 0.01))):
-            if not await self._busy():
-                return
-            await asyncio.sleep(0.01)  # a look at the backlog, not an event to wait for
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._yield_at_most
+        while await self._busy() and loop.time() < deadline:  # noqa: ASYNC110 -- a look at Redis
+            await asyncio.sleep(0.01)
 
     async def advance(self, saga_id: str, max_moves: int = 100) -> None:
         """Run steps (or compensations) until the saga finishes or has to wait."""
