@@ -321,7 +321,7 @@ class RedisStreamsEventTransport:
             lag = info.get("lag")
             if lag is None:  # Redis can't tell (a group created mid-stream, or before 7.0)
                 after = f"({_text(info['last-delivered-id'])}"
-                lag = len(await self._redis.xrange(self.key, after, "+", count=1000))
+                lag = len(await self._redis.xrange(self.key, after, "+", count=1000) or ())
             return int(lag) + int(info["pending"])
         return 0
 
