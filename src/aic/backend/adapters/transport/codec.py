@@ -11,7 +11,14 @@ from typing import Any
 
 from aic.backend.application.ports import EventMetadata, StoredEvent
 
-__all__ = ["DeadLetter", "decode_event", "encode_event", "event_from_dict", "event_to_dict"]
+__all__ = [
+    "DeadLetter",
+    "decode_event",
+    "decode_event_or_none",
+    "encode_event",
+    "event_from_dict",
+    "event_to_dict",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,3 +70,11 @@ def decode_event(text: str | bytes) -> StoredEvent:
     if not isinstance(loaded, dict):
         raise ValueError("a stored event is a JSON object")
     return event_from_dict(loaded)
+
+
+def decode_event_or_none(text: str | bytes) -> StoredEvent | None:
+    """``decode_event``, or None for a payload that is not a stored event (a dead letter)."""
+    try:
+        return decode_event(text)
+    except (ValueError, KeyError, TypeError):
+        return None

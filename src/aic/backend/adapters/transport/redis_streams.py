@@ -16,12 +16,18 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.typing import EncodableT, FieldT
 
-from aic.backend.adapters.transport.codec import DeadLetter, decode_event, encode_event
+from aic.backend.adapters.transport.codec import (
+    DeadLetter,
+    decode_event,
+    decode_event_or_none,
+    encode_event,
+)
 from aic.backend.adapters.transport.redis_consumers import (
     Adopted,
     ConsumerLiveness,
     adopt_pending,
 )
+from aic.backend.adapters.transport.stream_ids import id_before, id_key
 from aic.backend.application.ports import Delivery, StoredEvent
 from aic.observability.logging import get_logger
 
@@ -145,7 +151,7 @@ class RedisStreamsEventTransport:
         entries: Any = await self._redis.xrange(self.dead_key(group), count=count)
         return [
             DeadLetter(
-                event=_decoded(fields["event"]),
+                event=decode_event_or_none(fields["event"]),
                 message_id=_text(fields["message_id"]),
                 group=_text(fields["group"]),
                 consumer=_text(fields["consumer"]),
@@ -335,7 +341,7 @@ class RedisStreamsEventTransport:
             return
         _, first_needed, _ = min(marks)
         try:
-            await self._redis.xgroup_create(self.key, into, id=_before(first_needed))
+            await self._redis.xgroup_create(self.key, into, id=id_before(first_needed))
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
@@ -363,14 +369,14 @@ class RedisStreamsEventTransport:
             name = _text(info["name"])
             if not chosen(name):
                 continue
-            millis, seq = _id_key(_text(info["last-delivered-id"]))
+            millis, seq = id_key(_text(info["last-delivered-id"]))
             mark = f"{millis}-{seq + 1}"  # the first id not yet delivered
             if int(info["pending"]):
                 summary = await self._redis.xpending(self.key, name)
                 oldest = summary.get("min")  # None when acknowledged since XINFO
                 if oldest is not None:
-                    mark = min(mark, _text(oldest), key=_id_key)
-            marks.append((_id_key(mark), mark, name))
+                    mark = min(mark, _text(oldest), key=id_key)
+            marks.append((id_key(mark), mark, name))
         return marks
 
     async def _wait_for_room(self, incoming: int) -> None:
@@ -392,23 +398,3 @@ class RedisStreamsEventTransport:
                 _log.warning("event_stream_full", stream=self.key, slowest_group=floor[1])
                 warned = True
             await asyncio.sleep(self._backpressure_poll)
-
-
-def _decoded(payload: str) -> StoredEvent | None:
-    try:
-        return decode_event(payload)
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _id_key(message_id: str) -> tuple[int, int]:
-    millis, _, seq = message_id.partition("-")
-    return int(millis), int(seq or 0)
-
-
-def _before(message_id: str) -> str:
-    """The id just before ``message_id``: a group created there is handed it first."""
-    millis, seq = _id_key(message_id)
-    if seq:
-        return f"{millis}-{seq - 1}"
-    return f"{millis - 1}-{2**64 - 1}" if millis else "0"

@@ -83,7 +83,7 @@ class CaptureLane(Route):
         await response(scope, receive, send_)
 
     async def _endpoint(self, request: Request) -> Response:  # pragma: no cover - see handle
-        raise NotImplementedError
+        raise RuntimeError("never called: handle() answers every request this route matches")
 
     async def _answer(self, request: Request) -> Response | None:
         headers = request.headers
