@@ -31,8 +31,8 @@ class OutboxRelay:
     Only the lease holder publishes: ``run`` renews the lease every ``renew_every`` seconds
     (well under the lease's time-to-live) and, the moment a renewal fails, cancels publishing
     and goes back to waiting for the lease. ``notify()`` after an append cuts the idle wait
-    short; for ``eager_for`` seconds after activity the relay also looks again every few
-    milliseconds: a commit's own wake-up can come late (its process niced, or busy).
+    short; for a moment after activity the relay also looks again every few milliseconds:
+    a commit's own wake-up can come late (its process niced, or busy).
     ``on_published(count)`` is a hook for metrics.
     """
 
@@ -48,7 +48,6 @@ class OutboxRelay:
         idle_sleep: float = 0.1,
         renew_every: float = 3.0,
         retry_after: float = 1.0,
-        eager_for: float = 0.25,
         checkpoint_every: float = 0.1,
         on_published: Callable[[int], None] | None = None,
     ) -> None:
@@ -64,7 +63,7 @@ class OutboxRelay:
         self._on_published = on_published
         self._wake = asyncio.Event()
         self._eager_sleep = 0.005  # between reads for a moment after activity ...
-        self._eager_for = eager_for  # ... this long; then ``idle_sleep``
+        self._eager_for = 0.25  # ... this long; then ``idle_sleep``
         self._checkpoint_every = checkpoint_every
 
     def notify(self) -> None:

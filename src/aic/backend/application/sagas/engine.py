@@ -98,6 +98,14 @@ def _at(moment: str, seconds: float) -> str:
     return (_moment(moment) + timedelta(seconds=seconds)).isoformat()
 
 
+@dataclass
+class _Watchdog:
+    """The timer one ``advance`` call has set for its saga (None: none, or no longer ours),
+    so that the quick steps after a step share its timer write."""
+
+    until: datetime | None = None
+
+
 class SagaOrchestrator:
     def __init__(
         self,
@@ -197,7 +205,7 @@ class SagaOrchestrator:
         """Run steps (or compensations) until the saga finishes or has to wait."""
         saga: Saga | None = None
         correlation: str | None = None
-        watchdog: list[datetime] = []  # the watchdog this call has set, if any
+        watchdog = _Watchdog()
         for _ in range(max_moves):
             if saga is None:
                 loaded = await self.repository.load(Saga, saga_id)
@@ -222,21 +230,21 @@ class SagaOrchestrator:
                 await self.repository.save(saga, metadata)
             except ConcurrencyError:
                 saga = None  # someone else moved it: load it again and look
-                watchdog.clear()  # ... and its timer, maybe: set ours again before a step
+                watchdog.until = None  # ... and its timer, maybe: set ours again
             # Saved: the saga in memory is the stored one; the next move needs no reload.
 
-    async def _watch(
-        self, saga_id: str, now: str, seconds: float, watchdog: list[datetime]
-    ) -> None:
+    async def _watch(self, saga_id: str, now: str, seconds: float, watchdog: _Watchdog) -> None:
         """Make sure the saga's timer does not fall due before ``now + seconds`` plus the
         grace: a step may run that long. Set with a second grace to spare, one timer write
         covers the quick steps that follow (a write each was most of a saga's cost)."""
-        needed = _moment(_at(now, seconds + self.watchdog_grace))
-        if watchdog and watchdog[0] >= needed:
+        start = _moment(now)
+        if watchdog.until and watchdog.until >= start + timedelta(
+            seconds=seconds + self.watchdog_grace
+        ):
             return
-        due = _at(now, seconds + 2 * self.watchdog_grace)
-        await self.timers.schedule(saga_id, due)
-        watchdog[:] = [_moment(due)]
+        due = start + timedelta(seconds=seconds + 2 * self.watchdog_grace)
+        await self.timers.schedule(saga_id, due.isoformat())
+        watchdog.until = due
 
     async def _move(
         self,
@@ -244,7 +252,7 @@ class SagaOrchestrator:
         definition: SagaDefinition,
         now: str,
         correlation: str | None,
-        watchdog: list[datetime],
+        watchdog: _Watchdog,
     ) -> None:
         if saga.status == "compensating":
             await self._compensate_one(saga, definition, now, correlation, watchdog)
@@ -277,7 +285,7 @@ class SagaOrchestrator:
         definition: SagaDefinition,
         now: str,
         correlation: str | None,
-        watchdog: list[datetime],
+        watchdog: _Watchdog,
     ) -> None:
         undo = [
             s
@@ -291,7 +299,7 @@ class SagaOrchestrator:
         assert step.compensate is not None
         # Here the timer is also the retry of a compensation that fails: set it every time.
         await self.timers.schedule(saga.id, _at(now, step.backoff + step.timeout))
-        watchdog.clear()
+        watchdog.until = None
         try:
             context = self._context(saga, f"undo-{step.name}", correlation)
             await asyncio.wait_for(step.compensate(context), step.timeout)
