@@ -180,6 +180,7 @@ def test_a_redis_that_never_answers_delays_one_check_by_the_timeout_at_most(pref
     try:
         first, *rest = asyncio.run(scenario())
     finally:
+        silent.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread, which then ends
         silent.close()
         for connection in accepted:
             connection.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -80,6 +79,7 @@ from aic.backend.wiring import (
 from aic.security.ratelimit import RateLimiter, build_rate_limiter
 from aic.security.service_keys import load_or_create_secret, load_or_create_service_key
 from aic.storage import SqlDatabase, open_database
+from aic.tasks import cancel_and_wait
 
 __all__ = ["BackendContainer", "bootstrap"]
 
@@ -310,9 +310,7 @@ def _relay_loop(container: BackendContainer) -> Callable[[asyncio.Event], Awaita
         try:
             await relay.run(stop)
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            await cancel_and_wait(listener)
 
     return run
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 import time
@@ -29,6 +28,7 @@ from aic.backend.application.ports import EventTransport, Lease, StoredEvent
 from aic.backend.settings import BackendSettings
 from aic.observability.logging import get_logger
 from aic.storage import MigrationSet, migrate
+from aic.tasks import cancel_and_wait
 
 __all__ = [
     "MIGRATION_SETS",
@@ -207,9 +207,7 @@ def retiring_groups(
         try:
             await run(stop)
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            await cancel_and_wait(sweeper)
 
     return retire_then_run
 

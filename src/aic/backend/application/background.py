@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Collection
 
 from aic.backend.application.ports import Lease
 from aic.observability.logging import get_logger
+from aic.tasks import cancel_and_wait
 
 __all__ = ["BackgroundLoops", "leased", "pause", "poll_loop"]
 
@@ -78,9 +79,8 @@ def leased(lease: Lease, loop: Loop, retry: float = 2.0) -> Loop:
                 inner_stop.set()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(asyncio.shield(task), 5.0)
-                if not task.done():
-                    task.cancel()
-                    await asyncio.gather(task, return_exceptions=True)
+                with contextlib.suppress(Exception):
+                    await cancel_and_wait(task)
         await lease.release()
 
     return run
@@ -126,7 +126,6 @@ class BackgroundLoops:
         if not self._tasks:
             return
         _, pending = await asyncio.wait(self._tasks, timeout=grace)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await cancel_and_wait(*pending)
         self._tasks.clear()

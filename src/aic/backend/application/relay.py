@@ -16,6 +16,7 @@ from aic.backend.application.ports import (
     StoredEvent,
 )
 from aic.observability.logging import get_logger
+from aic.tasks import cancel_and_wait
 
 __all__ = ["OutboxRelay"]
 
@@ -99,9 +100,7 @@ class OutboxRelay:
                     _log.warning("relay_lease_lost", relay=self.name)
                     return
         finally:
-            publisher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await publisher
+            await cancel_and_wait(publisher)  # for sure: it must not publish without the lease
 
     async def _publish_until(self, stop: asyncio.Event) -> None:
         after: int | None = None  # how far we published, kept in memory while we lead

@@ -11,6 +11,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from aic.observability.logging import get_logger
+from aic.tasks import cancel_and_wait
 
 __all__ = ["Adopted", "ConsumerLiveness", "adopt_pending", "process_space"]
 
@@ -135,9 +136,7 @@ class ConsumerLiveness:
         """Stop renewing and let the others take over at once."""
         task, self._renewing = self._renewing, None
         if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         names, self._names = self._names, set()
         if names:
             with contextlib.suppress(Exception):  # they expire anyway

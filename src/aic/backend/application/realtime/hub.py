@@ -13,6 +13,7 @@ from aic.backend.application.background import pause
 from aic.backend.application.ports import StoredEvent
 from aic.backend.application.realtime.subscription import GlobalOrder, Subscription
 from aic.observability.logging import get_logger
+from aic.tasks import cancel_and_wait
 
 __all__ = ["HubUnavailable", "RealtimeHub", "RealtimeObserver", "TooManySubscribers", "Waker"]
 
@@ -91,9 +92,8 @@ class RealtimeHub:
     async def aclose(self) -> None:
         """Stop reading; every subscriber is closed (``shutdown``)."""
         self._stop.set()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await cancel_and_wait(*self._tasks)  # a waker may be inside a Redis call
         self._tasks.clear()
 
     def _ensure_running(self) -> None:
