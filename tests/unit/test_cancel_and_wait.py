@@ -47,7 +47,8 @@ def test_the_first_error_of_a_task_is_raised_once_all_have_ended() -> None:
         await asyncio.sleep(0.02)
         with pytest.raises(ValueError, match="broken"):
             await cancel_and_wait(failed, looping, every=0.01)
-        assert looping.done() and ended == ["ended"]
+        assert looping.done()
+        assert ended == ["ended"]
 
     asyncio.run(scenario())
 
@@ -62,7 +63,8 @@ def test_a_cancelled_caller_still_ends_its_tasks_before_giving_up() -> None:
         closer.cancel()
         with pytest.raises(asyncio.CancelledError):
             await closer
-        assert task.done() and ended == ["ended"]
+        assert task.done()
+        assert ended == ["ended"]
 
     asyncio.run(scenario())
 
