@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from fastapi import FastAPI, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import CollectorRegistry
 from starlette.middleware.gzip import GZipMiddleware
 
@@ -17,9 +18,15 @@ __all__ = [
     "CORS_EXPOSED_HEADERS",
     "CORS_METHODS",
     "CORS_REQUEST_HEADERS",
+    "NO_OPENTELEMETRY",
     "add_metrics_route",
     "install_http_stack",
 ]
+
+# FastAPI's own OpenTelemetry hooks, off: the services export Prometheus metrics and JSON logs,
+# and with the hooks on, every request asks OpenTelemetry for its providers (an environment
+# lookup each time) only to find none configured.
+NO_OPENTELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 CORS_REQUEST_HEADERS = (

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from aic import __version__
-from aic.asgi import install_http_stack
+from aic.asgi import NO_OPENTELEMETRY, install_http_stack
 from aic.contracts.health import Liveness
 from aic.settings import local_url
 from aic.web.portals import PORTALS, Portal, portal_port
@@ -29,6 +29,7 @@ def create_portal_app(portal: Portal, settings: WebSettings) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        telemetry=NO_OPENTELEMETRY,
     )
     install_http_stack(app, settings)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")

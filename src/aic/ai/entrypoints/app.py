@@ -14,7 +14,7 @@ from aic.ai.entrypoints import health, v1
 from aic.ai.providers import LLMProvider
 from aic.ai.providers.metrics import LLMMetrics
 from aic.ai.settings import AISettings
-from aic.asgi import add_metrics_route, install_http_stack
+from aic.asgi import NO_OPENTELEMETRY, add_metrics_route, install_http_stack
 from aic.contracts.errors import ERROR_RESPONSES
 from aic.observability.logging import configure_logging, get_logger
 from aic.observability.metrics import AIHttpMetrics
@@ -49,6 +49,7 @@ def create_app(
         redoc_url=None,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        telemetry=NO_OPENTELEMETRY,
     )
     registry = CollectorRegistry()
     install_http_stack(app, settings, metrics=AIHttpMetrics(registry))

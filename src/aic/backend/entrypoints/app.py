@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI, WebSocketException
 from prometheus_client import CollectorRegistry
 
 from aic import __version__
-from aic.asgi import add_metrics_route, install_http_stack
+from aic.asgi import NO_OPENTELEMETRY, add_metrics_route, install_http_stack
 from aic.backend.bootstrap import bootstrap
 from aic.backend.entrypoints.api import (
     accounts,
@@ -62,6 +62,7 @@ def create_app(settings: BackendSettings | None = None) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        telemetry=NO_OPENTELEMETRY,
         # Every route, present and future, passes the access table (aic.security.rbac).
         dependencies=[Depends(enforce_access)],
     )

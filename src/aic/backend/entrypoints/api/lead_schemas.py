@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic.config import JsonDict
+
+from aic.backend.entrypoints.api.email_field import EmailAddress
 
 __all__ = [
     "AcceptedCommand",
@@ -29,7 +31,7 @@ class Strict(BaseModel):
 class CaptureLeadRequest(Strict):
     """A lead form as the portals send it. Unknown fields are refused (422)."""
 
-    email: EmailStr = Field(examples=["ada@northwind.example"])
+    email: EmailAddress = Field(examples=["ada@northwind.example"])
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     company: Text | None = Field(default=None, examples=["Northwind Traders"])
     job_title: Text | None = Field(default=None, examples=["Head of Operations"])
