@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-__all__ = ["cancel_and_wait"]
+from aic.observability.logging import get_logger
+
+__all__ = ["Coalesced", "cancel_and_wait"]
+
+_log = get_logger("aic.tasks")
 
 
 async def cancel_and_wait(*tasks: asyncio.Future[Any], every: float = 0.1) -> None:
@@ -33,3 +38,43 @@ async def cancel_and_wait(*tasks: asyncio.Future[Any], every: float = 0.1) -> No
     for task in tasks:
         if not task.cancelled() and (error := task.exception()) is not None:
             raise error
+
+
+class Coalesced:
+    """Runs ``action`` soon after each ``poke``, at most once every ``every`` seconds.
+
+    A poke after a quiet spell runs it at once; pokes while it runs, or within ``every`` of
+    its last run, are served together by one more run once that time is up. So every poke is
+    followed by a run that started after it. A failed run is logged (``name``) and not
+    repeated until the next poke.
+    """
+
+    def __init__(self, action: Callable[[], Awaitable[None]], every: float, name: str) -> None:
+        self._action = action
+        self._every = every
+        self._name = name
+        self._due = False
+        self._task: asyncio.Task[None] | None = None
+
+    def poke(self) -> None:
+        self._due = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=self._name)
+
+    async def _run(self) -> None:
+        while self._due:
+            self._due = False
+            try:
+                await self._action()
+            except Exception as exc:
+                _log.warning("coalesced_action_failed", action=self._name, error=repr(exc))
+            await asyncio.sleep(self._every)
+
+    async def wait_idle(self) -> None:
+        """Return once every poke so far has been served."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            await cancel_and_wait(self._task)

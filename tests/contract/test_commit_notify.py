@@ -86,3 +86,38 @@ async def test_a_failed_announcement_costs_the_next_append_nothing(
         assert result.version == 1
     finally:
         await store.close()
+
+
+@parametrized
+async def test_a_burst_of_appends_is_announced_a_few_times_the_last_commit_included(
+    database_url: str,
+) -> None:
+    from aic.backend.adapters.eventstore.postgres import ANNOUNCE_EVERY
+
+    await migrate(database_url, [EVENT_STORE_MIGRATIONS])
+    listener, writer = PostgresEventStore(database_url), PostgresEventStore(database_url)
+    loop = asyncio.get_running_loop()
+    wakes: asyncio.Queue[None] = asyncio.Queue()
+    woken_at: list[float] = []
+
+    def on_commit() -> None:
+        woken_at.append(loop.time())
+        wakes.put_nowait(None)
+
+    stop = asyncio.Event()
+    watching = asyncio.create_task(listener.watch_commits(on_commit, stop))
+    try:
+        assert await _woken(wakes, 5.0)
+        woken_at.clear()
+        began = loop.time()
+        for _ in range(100):  # one at a time: each its own batch and commit
+            await writer.append(f"note-{uuid.uuid4()}", [_event()], 0)
+        last_commit = loop.time()
+        await asyncio.sleep(0.5)
+        assert any(at >= last_commit for at in woken_at)  # the last commit was announced too
+        assert len(woken_at) <= (last_commit - began) / ANNOUNCE_EVERY + 2
+    finally:
+        stop.set()
+        await asyncio.wait_for(watching, 5.0)
+        await listener.close()
+        await writer.close()

@@ -1,4 +1,4 @@
-"""Background tasks end for sure, even when something inside swallows a cancellation."""
+"""Background tasks: ended for sure (even when a cancellation is swallowed); coalesced runs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from aic.tasks import cancel_and_wait
+from aic.tasks import Coalesced, cancel_and_wait
 
 
 async def swallows_one_cancellation(ended: list[str]) -> None:
@@ -80,3 +80,65 @@ def test_tasks_already_done_are_left_as_they_are() -> None:
         assert task.result() == 1
 
     asyncio.run(scenario())
+
+
+class Runs:
+    def __init__(self, fail_first: int = 0) -> None:
+        self.started: list[float] = []
+        self.fail_first = fail_first
+
+    async def action(self) -> None:
+        self.started.append(asyncio.get_running_loop().time())
+        await asyncio.sleep(0.002)
+        if len(self.started) <= self.fail_first:
+            raise RuntimeError("notification queue full")
+
+
+def test_a_poke_after_a_quiet_spell_runs_at_once() -> None:
+    async def scenario() -> float:
+        runs = Runs()
+        coalesced = Coalesced(runs.action, 0.05, "test")
+        poked = asyncio.get_running_loop().time()
+        coalesced.poke()
+        await coalesced.wait_idle()
+        await coalesced.aclose()
+        assert len(runs.started) == 1
+        return runs.started[0] - poked
+
+    assert asyncio.run(scenario()) < 0.01
+
+
+def test_a_burst_of_pokes_is_served_by_few_runs_and_the_last_poke_by_a_later_run() -> None:
+    async def scenario() -> None:
+        runs = Runs()
+        coalesced = Coalesced(runs.action, 0.02, "test")
+        loop = asyncio.get_running_loop()
+        pokes = []
+        for _ in range(50):  # ~0.1 s of pokes every 2 ms
+            pokes.append(loop.time())
+            coalesced.poke()
+            await asyncio.sleep(0.002)
+        await coalesced.wait_idle()
+        await coalesced.aclose()
+        span = pokes[-1] - pokes[0]
+        assert 2 <= len(runs.started) <= span / 0.02 + 2
+        for poke in pokes:  # every poke is followed by a run that started after it
+            assert any(start >= poke for start in runs.started)
+        gaps = [b - a for a, b in zip(runs.started, runs.started[1:], strict=False)]
+        assert min(gaps) >= 0.02
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_run_is_logged_and_the_next_poke_runs_again() -> None:
+    async def scenario() -> int:
+        runs = Runs(fail_first=1)
+        coalesced = Coalesced(runs.action, 0.001, "test")
+        coalesced.poke()
+        await coalesced.wait_idle()
+        coalesced.poke()
+        await coalesced.wait_idle()
+        await coalesced.aclose()
+        return len(runs.started)
+
+    assert asyncio.run(scenario()) == 2
