@@ -341,7 +341,11 @@ def _add_loops(container: BackendContainer) -> None:
         settings, transport, PROJECTIONS_GROUP, name, project, engine.handle_everywhere
     )
     loops.add(PROJECTIONS_GROUP, retiring_groups(transport, projections.run))
-    sagas = consumer_worker(settings, transport, "sagas", name, container.sagas.handle_event)
+    # Starting a saga can wait while the projections are behind (``give_way``); its steps do.
+    orchestrator = container.sagas
+    sagas = consumer_worker(
+        settings, transport, "sagas", name, orchestrator.handle_event, pace=orchestrator.give_way
+    )
     loops.add("sagas", sagas.run)
     timer = poll_loop("saga-timer", container.sagas.run_due, 1.0, container.sagas.wake)
     loops.add("saga-timer", leased_loop("saga-timer", timer, settings, redis_client))

@@ -111,8 +111,9 @@ class BackendSettings(CommonSettings):
         ge=0,
         le=1_000_000,
         description="With Redis Streams: while more events than this wait for the projections, "
-        "a saga waits for them before it runs (at most a second), so a burst of sagas does not "
-        "hold the read models back; 0: sagas never wait.",
+        "a saga waits for them before it runs and the saga consumer before its next read (at "
+        "most a second each), so a burst of sagas does not hold the read models back; 0: sagas "
+        "never wait.",
     )
     event_claim_idle_ms: int = Field(
         default=30_000,

@@ -120,6 +120,7 @@ def consumer_worker(
     consumer: str,
     handler: EventHandler,
     batch_handler: BatchHandler | None = None,
+    pace: Callable[[], Awaitable[None]] | None = None,
 ) -> ConsumerGroupWorker:
     """A member of ``group`` reading batches of the configured size and wait."""
     return ConsumerGroupWorker(
@@ -130,6 +131,7 @@ def consumer_worker(
         count=settings.event_batch_size,
         block_ms=settings.event_block_ms,
         batch_handler=batch_handler,
+        pace=pace,
     )
 
 

@@ -38,7 +38,11 @@ class ConsumerGroupWorker:
         block_ms: int = 1000,
         retry_after: float = 1.0,
         batch_handler: BatchHandler | None = None,
+        pace: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        # Awaited before each read: a consumer whose work can wait (the sagas' intake) holds
+        # back while more urgent work is behind; what it has not read stays in the group.
+        self._pace = pace
         self._batch_handler = batch_handler  # one call per read; per event only on failure
         self._transport = transport
         self.group = group
@@ -50,6 +54,8 @@ class ConsumerGroupWorker:
 
     async def run_once(self) -> int:
         """One read (blocking up to ``block_ms``); how many events were handled and acked."""
+        if self._pace is not None:
+            await self._pace()
         deliveries = await self._transport.read(
             self.group, self.consumer, count=self._count, block_ms=self._block_ms
         )

@@ -184,7 +184,7 @@ class SagaOrchestrator:
         async def one(saga_id: str) -> None:
             async with gate:
                 try:
-                    await self._give_way()
+                    await self.give_way()
                     await self.advance(saga_id)
                 except Exception as exc:  # one broken saga must not stop the others
                     _log.error("saga_advance_failed", saga_id=saga_id, error=repr(exc))
@@ -192,7 +192,7 @@ class SagaOrchestrator:
         await asyncio.gather(*(one(saga_id) for saga_id in due))
         return len(due)
 
-    async def _give_way(self) -> None:
+    async def give_way(self) -> None:
         """While ``busy()``, wait (a little at a time, ``yield_at_most`` s in all)."""
         if self._busy is None:
             return
