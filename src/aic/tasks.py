@@ -13,19 +13,28 @@ __all__ = ["Coalesced", "cancel_and_wait"]
 _log = get_logger("aic.tasks")
 
 
-async def cancel_and_wait(*tasks: asyncio.Future[Any], every: float = 0.1) -> None:
-    """Cancel ``tasks`` and return once every one has ended; re-raise the first error.
+async def cancel_and_wait(
+    *tasks: asyncio.Future[Any], grace: float = 0.0, every: float = 0.1
+) -> None:
+    """End ``tasks``: let them finish by themselves for ``grace`` seconds, then cancel them;
+    return once every one has ended, and re-raise the first error one of them raised.
 
     Like ``task.cancel(); await task`` with the cancellation suppressed, except that a
     cancellation a library swallowed is repeated (every ``every`` seconds) until the task
     ends. redis-py's asyncio client does swallow one that lands while a command is under way
     (reproduced here: one in a few hundred cancelled pipelines), and a loop that retries on
-    errors then runs on: a close that waits for it never returns, and a relay that lost its
-    lease would go on publishing. A cancellation of the caller meanwhile is raised once the
-    tasks have ended.
+    errors then runs on: a close that waits for it never returns. A cancellation of the
+    caller, during the grace too, is raised once the tasks have ended (so a caller cancelled
+    again and again still gives its tasks their grace).
     """
-    pending = {task for task in tasks if not task.done()}
     interrupted: asyncio.CancelledError | None = None
+    pending = {task for task in tasks if not task.done()}
+    deadline = asyncio.get_running_loop().time() + grace
+    while pending and (left := deadline - asyncio.get_running_loop().time()) > 0:
+        try:
+            _, pending = await asyncio.wait(pending, timeout=left)
+        except asyncio.CancelledError as exc:
+            interrupted = exc
     while pending:
         for task in pending:
             task.cancel()

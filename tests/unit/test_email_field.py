@@ -62,6 +62,17 @@ CASES = [
     "user@example.local",
     "user@test",
     "user@mail.onion",
+    "Info@example.com",
+    "SALES@acme.io",
+    "Postmaster@acme.io",
+    "WWW@acme.io",
+    # ASCII on the wire, too long once its IDNA labels are decoded (3 bytes a character).
+    "x" * 30
+    + "@"
+    + ("中" * 55).encode("idna").decode()
+    + "."
+    + ("中" * 20).encode("idna").decode()
+    + ".com",
 ]
 
 
@@ -77,6 +88,8 @@ def random_address(rng: random.Random) -> str:
         return "".join(rng.choice(chars) for _ in range(rng.randint(1, most)))
 
     local = ".".join(piece("aZ09_+'!#~-", 6) for _ in range(rng.randint(1, 3)))
+    if rng.random() < 0.1:  # a role mailbox, in any case
+        local = "".join(rng.choice((c, c.upper())) for c in rng.choice(["info", "sales", "abuse"]))
     labels = [piece("abcz09-", 8) for _ in range(rng.randint(1, 4))] + ["example"]
     if rng.random() < 0.3:  # something odd somewhere
         odd = rng.choice(["ü", "xn--", "..", "_", " ", '"', "<", "@", "-", ".", "\n", "Ä"])

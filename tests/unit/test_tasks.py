@@ -142,3 +142,36 @@ def test_a_failed_run_is_logged_and_the_next_poke_runs_again() -> None:
         return len(runs.started)
 
     assert asyncio.run(scenario()) == 2
+
+
+def test_a_grace_lets_a_task_stop_by_itself_even_while_the_caller_is_cancelled_again() -> None:
+    async def scenario() -> None:
+        stop, ended = asyncio.Event(), []
+
+        async def winds_down() -> None:
+            await stop.wait()
+            await asyncio.sleep(0.2)  # finishing its step: must not be cut short
+            ended.append("by itself")
+
+        task = asyncio.create_task(winds_down())
+        await asyncio.sleep(0.01)
+        stop.set()
+        closer = asyncio.create_task(cancel_and_wait(task, grace=2.0, every=0.01))
+        for _ in range(5):  # as a closing loop cancels its loops, again and again
+            await asyncio.sleep(0.02)
+            closer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await closer
+        assert ended == ["by itself"]
+        assert not task.cancelled()
+
+    asyncio.run(scenario())
+
+
+def test_a_task_that_outlasts_its_grace_is_cancelled() -> None:
+    async def scenario() -> bool:
+        task = asyncio.create_task(asyncio.sleep(10))
+        await asyncio.wait_for(cancel_and_wait(task, grace=0.05), 2.0)
+        return task.cancelled()
+
+    assert asyncio.run(scenario())

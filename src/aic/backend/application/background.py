@@ -76,11 +76,9 @@ def leased(lease: Lease, loop: Loop, retry: float = 2.0) -> Loop:
                         _log.warning("lease_lost")
                         break
             finally:
-                inner_stop.set()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(task), 5.0)
+                inner_stop.set()  # five seconds to stop by itself, even if we are cancelled
                 with contextlib.suppress(Exception):
-                    await cancel_and_wait(task)
+                    await cancel_and_wait(task, grace=5.0)
         await lease.release()
 
     return run

@@ -100,7 +100,7 @@ class OutboxRelay:
                     _log.warning("relay_lease_lost", relay=self.name)
                     return
         finally:
-            await cancel_and_wait(publisher)  # for sure: it must not publish without the lease
+            await cancel_and_wait(publisher)  # until it has ended: no publishing without the lease
 
     async def _publish_until(self, stop: asyncio.Event) -> None:
         after: int | None = None  # how far we published, kept in memory while we lead

@@ -201,8 +201,12 @@ class PostgresEventStore:
         appending one it would take PostgreSQL's notify lock through that commit's WAL flush,
         serialising the commits of every writer process. On a pooled connection, not the
         writer's, so the next batch does not wait for it; ``ANNOUNCE_EVERY`` apart at most."""
-        async with self._pool.connection() as connection:
-            await connection.execute(_ANNOUNCE)
+        try:
+            async with self._pool.connection() as connection:
+                await connection.execute(_ANNOUNCE)
+        except psycopg.OperationalError:  # a pooled connection gone stale while idle: the
+            async with self._pool.connection() as connection:  # pool dropped it; a fresh one
+                await connection.execute(_ANNOUNCE)
 
     async def append(
         self, stream_id: str, events: Sequence[NewEvent], expected_version: int | None
