@@ -147,7 +147,7 @@ def started_backend(
         database = stack.enter_context(temp_database())
         prefix = stack.enter_context(redis_prefix())
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aic-bench-be-")))
-        port, ai_port, metrics_port = free_ports(3)
+        port, ai_port, *worker_ports = free_ports(2 + len(WORKER_KINDS))
         env = aic_env(
             data_dir=folder / "data",
             database_url=database,
@@ -165,14 +165,17 @@ def started_backend(
         ready_s = proc.wait_ready([Probe(f"{url}/api/health")], timeout=timeout)
         metrics_url = url
         for kind in split:  # after the API: it created the schema
-            extra = ["--metrics-port", str(metrics_port)] if kind == "projections" else []
+            # Each worker serves /metrics once it has started: measuring begins after that,
+            # not while one is still importing (its start-up CPU would count as load).
+            worker_url = f"http://{LOCAL}:{worker_ports[WORKER_KINDS.index(kind)]}"
+            extra = ["--metrics-port", worker_url.rsplit(":", 1)[1]]
             extra += ["--nice", str(SAGA_NICE)] if kind == "sagas" else []
             worker = stack.enter_context(
                 Proc.aic(["worker", kind, *extra], env, folder / f"worker-{kind}.log")
             )
+            worker.wait_ready([Probe(f"{worker_url}/metrics")], timeout=timeout)
             if kind == "projections":
-                metrics_url = f"http://{LOCAL}:{metrics_port}"
-                worker.wait_ready([Probe(f"{metrics_url}/metrics")], timeout=timeout)
+                metrics_url = worker_url
         yield Backend(url, database, workers, proc, folder, ready_s, metrics_url, split)
 
 
