@@ -1,4 +1,4 @@
-"""Ending background tasks for sure."""
+"""Background tasks: ended for sure (``cancel_and_wait``), run coalesced (``Coalesced``)."""
 
 from __future__ import annotations
 
