@@ -107,7 +107,7 @@ class BackendSettings(CommonSettings):
         description="Longest a consumer's read waits for new events before it reads again.",
     )
     saga_yield_backlog: int = Field(
-        default=20,
+        default=5,
         ge=0,
         le=1_000_000,
         description="With Redis Streams: while more events than this wait for the projections, "
