@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -28,30 +30,48 @@ async def _woken(wakes: asyncio.Queue[None], within: float) -> bool:
     return True
 
 
+@asynccontextmanager
+async def _watched(
+    database_url: str,
+) -> AsyncIterator[tuple[PostgresEventStore, asyncio.Queue[None], list[float]]]:
+    """A writing store, and the wakes (a queue, and their times) of another store's listener,
+    once the listener has made its first call ("look once, in case you missed any")."""
+    await migrate(database_url, [EVENT_STORE_MIGRATIONS])
+    listener, writer = PostgresEventStore(database_url), PostgresEventStore(database_url)
+    loop = asyncio.get_running_loop()
+    wakes: asyncio.Queue[None] = asyncio.Queue()
+    woken_at: list[float] = []
+
+    def on_commit() -> None:
+        woken_at.append(loop.time())
+        wakes.put_nowait(None)
+
+    stop = asyncio.Event()
+    watching = asyncio.create_task(listener.watch_commits(on_commit, stop))
+    try:
+        assert await _woken(wakes, 5.0)
+        while not wakes.empty():
+            wakes.get_nowait()
+        woken_at.clear()
+        yield writer, wakes, woken_at
+    finally:
+        stop.set()
+        await asyncio.wait_for(watching, 5.0)
+        await listener.close()
+        await writer.close()
+
+
 @parametrized
 async def test_an_append_by_another_store_wakes_the_listener_and_a_duplicate_does_not(
     database_url: str,
 ) -> None:
-    await migrate(database_url, [EVENT_STORE_MIGRATIONS])
-    listener, writer = PostgresEventStore(database_url), PostgresEventStore(database_url)
-    wakes: asyncio.Queue[None] = asyncio.Queue()
-    stop = asyncio.Event()
-    watching = asyncio.create_task(listener.watch_commits(lambda: wakes.put_nowait(None), stop))
-    try:
-        assert await _woken(wakes, 5.0)  # the first call: "look once, in case you missed any"
-        while not wakes.empty():
-            wakes.get_nowait()
+    async with _watched(database_url) as (writer, wakes, _):
         stream, noted = f"note-{uuid.uuid4()}", _event()
         await writer.append(stream, [noted], 0)
         assert await _woken(wakes, 5.0)
         # A retry of the same append writes nothing, so it announces nothing.
         assert (await writer.append(stream, [noted], 0)).duplicate
         assert not await _woken(wakes, 1.5)
-    finally:
-        stop.set()
-        await asyncio.wait_for(watching, 5.0)
-        await listener.close()
-        await writer.close()
 
 
 @parametrized
@@ -96,21 +116,8 @@ async def test_a_burst_of_appends_is_announced_a_few_times_the_last_commit_inclu
 ) -> None:
     from aic.backend.adapters.eventstore.postgres import ANNOUNCE_EVERY
 
-    await migrate(database_url, [EVENT_STORE_MIGRATIONS])
-    listener, writer = PostgresEventStore(database_url), PostgresEventStore(database_url)
     loop = asyncio.get_running_loop()
-    wakes: asyncio.Queue[None] = asyncio.Queue()
-    woken_at: list[float] = []
-
-    def on_commit() -> None:
-        woken_at.append(loop.time())
-        wakes.put_nowait(None)
-
-    stop = asyncio.Event()
-    watching = asyncio.create_task(listener.watch_commits(on_commit, stop))
-    try:
-        assert await _woken(wakes, 5.0)
-        woken_at.clear()
+    async with _watched(database_url) as (writer, _, woken_at):
         began = loop.time()
         for _ in range(100):  # one at a time: each its own batch and commit
             await writer.append(f"note-{uuid.uuid4()}", [_event()], 0)
@@ -118,8 +125,3 @@ async def test_a_burst_of_appends_is_announced_a_few_times_the_last_commit_inclu
         await asyncio.sleep(0.5)
         assert any(at >= last_commit for at in woken_at)  # the last commit was announced too
         assert len(woken_at) <= (last_commit - began) / ANNOUNCE_EVERY + 2
-    finally:
-        stop.set()
-        await asyncio.wait_for(watching, 5.0)
-        await listener.close()
-        await writer.close()
